@@ -1,0 +1,3 @@
+from itbcheck.cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""The audit log: one JSON line per check, rejected input included, never a raw identifier.
+
+Entries are built with structlog and written by `_AuditSink`, which appends each line with a
+single write under an exclusive lock and fsyncs it before the command may report anything.
+Patient identifiers and pump serials appear only as keyed HMAC-SHA256 tokens; with no key
+configured the entry says they were withheld. Nothing a validation error saw is logged.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from itbcheck.exceptions import AuditWriteError, ConfigurationError, Problem
+
+KEY_ENV = "ITBCHECK_AUDIT_KEY"
+KEY_FILE_ENV = "ITBCHECK_AUDIT_KEY_FILE"
+LOG_ENV = "ITBCHECK_AUDIT_LOG"
+MIN_KEY_BYTES = 16
+ENTRY_SCHEMA = 1
+
+
+def default_log_path(environ: Mapping[str, str]) -> Path:
+    """$ITBCHECK_AUDIT_LOG, else $XDG_STATE_HOME/itbcheck/audit.jsonl, else
+    ~/.local/state/itbcheck/audit.jsonl."""
+    if environ.get(LOG_ENV):
+        return Path(environ[LOG_ENV])
+    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "itbcheck" / "audit.jsonl"
+
+
+def load_key(environ: Mapping[str, str]) -> bytes | None:
+    """The pseudonymisation key from $ITBCHECK_AUDIT_KEY or the file named by
+    $ITBCHECK_AUDIT_KEY_FILE, or None when neither is set. A key that is set but unusable is
+    an error: silently falling back to 'withheld' would hide a broken configuration."""
+    if environ.get(KEY_ENV):
+        key = environ[KEY_ENV].encode("utf-8")
+        where = KEY_ENV
+    elif environ.get(KEY_FILE_ENV):
+        where = KEY_FILE_ENV
+        try:
+            key = Path(environ[KEY_FILE_ENV]).read_bytes().strip()
+        except OSError as error:
+            raise ConfigurationError(
+                [Problem(where, f"cannot read the audit key file: {error.strerror}")], "audit key"
+            ) from None
+    else:
+        return None
+    if len(key) < MIN_KEY_BYTES:
+        raise ConfigurationError(
+            [Problem(where, f"the audit key must be at least {MIN_KEY_BYTES} bytes")], "audit key"
+        )
+    return key
+
+
+def pseudonym(key: bytes, kind: str, value: str) -> str:
+    """A keyed token for an identifier: stable per key, not reversible without it."""
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    patient_id: str | None = None
+    pump_serial: str | None = None
+
+    def tokens(self, key: bytes | None) -> dict[str, Any]:
+        if key is None:
+            return {
+                "patient_token": None,
+                "pump_token": None,
+                "identifiers": "withheld: no audit key",
+            }
+        return {
+            "patient_token": None
+            if self.patient_id is None
+            else pseudonym(key, "patient", self.patient_id),
+            "pump_token": None
+            if self.pump_serial is None
+            else pseudonym(key, "pump", self.pump_serial),
+            "identifiers": "tokenised",
+        }
+
+
+def identifiers_in(data: object) -> Identifiers:
+    """Best-effort identifiers from a document that may have failed validation, so a rejected
+    record can still be traced to its patient by token."""
+
+    def text_at(section: str, field: str) -> str | None:
+        if isinstance(data, dict) and isinstance(data.get(section), dict):
+            value = data[section].get(field)
+            return value if isinstance(value, str) and value else None
+        return None
+
+    return Identifiers(text_at("patient", "id"), text_at("pump", "serial"))
+
+
+class _AuditSink:
+    """structlog's final destination: appends one rendered line, durably, or raises."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def msg(self, line: str) -> None:
+        data = (line + "\n").encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            created = not self.path.exists()
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                written = os.write(fd, data)
+                if written != len(data):
+                    raise OSError(f"short write ({written} of {len(data)} bytes)")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if created:
+                directory = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(directory)
+                finally:
+                    os.close(directory)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise AuditWriteError(f"cannot write the audit log {self.path}: {reason}") from None
+
+
+def _render(_: object, __: str, event: MutableMapping[str, Any]) -> str:
+    return json.dumps(
+        event, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False
+    )
+
+
+def write_entry(path: Path, event: str, fields: Mapping[str, Any]) -> None:
+    """Append one audit entry, or raise AuditWriteError. Event names are past tense:
+    record_checked, record_rejected, check_failed."""
+    import structlog
+
+    logger = structlog.wrap_logger(
+        _AuditSink(path),
+        processors=[_render],
+        wrapper_class=structlog.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    logger.msg(event, schema=ENTRY_SCHEMA, **fields)

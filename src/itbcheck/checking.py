@@ -1,0 +1,53 @@
+"""One visit, checked: from the record's bytes to findings and a verdict. The library entry
+point; the CLI is one of its clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itbcheck.checks import CheckContext, run_checks
+from itbcheck.dosing import DoseSummary, summarise
+from itbcheck.exceptions import InvalidRecordError, Problem
+from itbcheck.findings import Finding, Verdict, verdict_of
+from itbcheck.policy import Policy
+from itbcheck.profiles import PumpProfile, load_profile, profile_names
+from itbcheck.reading import load_document
+from itbcheck.records import Record, parse_record
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    record: Record
+    profile: PumpProfile
+    policy: Policy
+    dose: DoseSummary
+    findings: tuple[Finding, ...]
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict_of(self.findings)
+
+
+def check_record(record: Record, policy: Policy, source: str = "record") -> CheckResult:
+    """Run every check on a validated record."""
+    if record.pump.profile not in profile_names():
+        raise InvalidRecordError(
+            [
+                Problem(
+                    "pump.profile",
+                    f"unknown pump profile; known: {', '.join(profile_names())}",
+                    record.pump.profile,
+                )
+            ],
+            source,
+        )
+    profile = load_profile(record.pump.profile)
+    dose = summarise(record)
+    findings = run_checks(CheckContext(record=record, dose=dose, profile=profile, policy=policy))
+    return CheckResult(record, profile, policy, dose, tuple(findings))
+
+
+def check_document(raw: bytes, source: str, policy: Policy) -> CheckResult:
+    """Parse and check one record document (YAML or JSON bytes)."""
+    record = parse_record(load_document(raw, source), source)
+    return check_record(record, policy, source)

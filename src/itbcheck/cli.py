@@ -1,0 +1,281 @@
+"""The `itbcheck` command. It parses arguments, calls the core, renders, and picks the exit
+code; nothing else. Exit codes are documented in docs/exit-codes.md."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import enum
+import functools
+import getpass
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from itbcheck import __version__
+from itbcheck.exceptions import (
+    AuditWriteError,
+    ConfigurationError,
+    InvalidRecordError,
+    ItbcheckError,
+    Problem,
+)
+
+
+class ExitCode(enum.IntEnum):
+    CLEAR = 0
+    USAGE = 2
+    INVALID_RECORD = 3
+    CONFIGURATION = 4
+    AUDIT_FAILED = 5
+    CAUTION = 10
+    STOP = 20
+    INTERNAL = 70
+
+
+class OutputFormat(enum.StrEnum):
+    HUMAN = "human"
+    JSON = "json"
+
+
+app = typer.Typer(
+    name="itbcheck",
+    help="Safety checks for intrathecal baclofen pump refills and programming.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(lines: list[str], code: ExitCode) -> typer.Exit:
+    for line in lines:
+        typer.echo(line, err=True)
+    return typer.Exit(int(code))
+
+
+def _guarded(command: F) -> F:
+    """One error handler for every command: typed errors become one line per problem and their
+    exit code; anything else is a bug, reported without a traceback or any input value."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from itbcheck.output import problem_lines
+
+        try:
+            return command(*args, **kwargs)
+        except InvalidRecordError as error:
+            raise _fail(
+                problem_lines(error.source, error.problems), ExitCode.INVALID_RECORD
+            ) from None
+        except ConfigurationError as error:
+            raise _fail(
+                problem_lines(error.source, error.problems), ExitCode.CONFIGURATION
+            ) from None
+        except AuditWriteError as error:
+            raise _fail(
+                [f"error: {error}", "error: the check was not recorded, so no verdict is given"],
+                ExitCode.AUDIT_FAILED,
+            ) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as error:
+            if os.environ.get("ITBCHECK_DEBUG") == "1":
+                raise  # for developers only: a traceback may hold record values
+            raise _fail(
+                [
+                    f"internal error: {type(error).__name__}; this is a bug in itbcheck, "
+                    "nothing was checked. Please report it with the command you ran."
+                ],
+                ExitCode.INTERNAL,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature typer reads
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"itbcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Safety checks for intrathecal baclofen pump refills and programming."""
+
+
+def _read_input(record: str) -> bytes:
+    from itbcheck.reading import MAX_INPUT_BYTES
+
+    try:
+        if record == "-":
+            return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        with open(record, "rb") as handle:
+            return handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as error:
+        raise InvalidRecordError(
+            [Problem("record", f"cannot read: {error.strerror or error}", kind="unreadable")],
+            record,
+        ) from None
+
+
+def _audit_problems(problems: tuple[Problem, ...]) -> list[dict[str, str]]:
+    # Locations of unknown or duplicate keys are themselves input, so they are withheld.
+    withheld = {"unknown_field", "duplicate_key"}
+    return [
+        {
+            "location": "(withheld)" if problem.kind in withheld else problem.location,
+            "kind": problem.kind,
+        }
+        for problem in problems
+    ]
+
+
+@app.command()
+@_guarded
+def check(
+    record: Annotated[str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="human (default) or json.")
+    ] = OutputFormat.HUMAN,
+    policy: Annotated[
+        Path | None, typer.Option(help="Clinic policy file (TOML); default: the shipped policy.")
+    ] = None,
+    audit_log: Annotated[
+        Path | None,
+        typer.Option(
+            help="Audit log to append to; default: $ITBCHECK_AUDIT_LOG or "
+            "~/.local/state/itbcheck/audit.jsonl."
+        ),
+    ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."
+        ),
+    ] = None,
+) -> None:
+    """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
+    from itbcheck import audit
+    from itbcheck.checking import check_document
+    from itbcheck.output import error_document, render_human, result_document, to_json
+    from itbcheck.policy import load_policy
+    from itbcheck.reading import load_document
+
+    environ: Mapping[str, str] = os.environ
+    log_path = audit_log or audit.default_log_path(environ)
+    fields: dict[str, Any] = {
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        "tool_version": __version__,
+        "command": "check",
+        "operator": operator or getpass.getuser(),
+        "input_sha256": None,
+    }
+    source = "<stdin>" if record == "-" else record
+    key: bytes | None = None
+    identifiers = audit.Identifiers()
+    try:
+        key = audit.load_key(environ)
+        raw = _read_input(record)
+        fields["input_sha256"] = hashlib.sha256(raw).hexdigest()
+        loaded_policy = load_policy(policy)
+        fields["policy_version"] = loaded_policy.policy_version
+        with contextlib.suppress(InvalidRecordError):  # reported by check_document below
+            identifiers = audit.identifiers_in(load_document(raw, source))
+        result = check_document(raw, source, loaded_policy)
+    except (InvalidRecordError, ConfigurationError) as error:
+        rejected = isinstance(error, InvalidRecordError)
+        audit.write_entry(
+            log_path,
+            "record_rejected" if rejected else "check_failed",
+            {
+                **fields,
+                **identifiers.tokens(key),
+                "verdict": None,
+                "finding_codes": [],
+                "problems": _audit_problems(error.problems),
+            },
+        )
+        if output_format is OutputFormat.JSON:
+            kind = "invalid_record" if rejected else "configuration"
+            typer.echo(to_json(error_document(kind, source, error.problems)), nl=False)
+        raise
+    except ItbcheckError:
+        raise
+    except Exception as error:
+        audit.write_entry(
+            log_path,
+            "check_failed",
+            {
+                **fields,
+                **identifiers.tokens(key),
+                "verdict": None,
+                "finding_codes": [],
+                "problems": [{"location": "itbcheck", "kind": f"internal:{type(error).__name__}"}],
+            },
+        )
+        raise
+    audit.write_entry(
+        log_path,
+        "record_checked",
+        {
+            **fields,
+            **audit.Identifiers(result.record.patient.id, result.record.pump.serial).tokens(key),
+            "verdict": str(result.verdict),
+            "finding_codes": [finding.code for finding in result.findings],
+            "profile": result.profile.version,
+            "overrides": [
+                {
+                    "rule": o.rule,
+                    "approved_limit": o.approved_limit.text,
+                    "approver": o.approver,
+                    "reason": o.reason,
+                }
+                for o in result.record.overrides
+            ],
+        },
+    )
+    if output_format is OutputFormat.JSON:
+        typer.echo(to_json(result_document(result, source)), nl=False)
+    else:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in environ
+        typer.echo(render_human(result, source, colour=colour), nl=False)
+    raise typer.Exit(int(ExitCode[result.verdict.value]))
+
+
+@app.command()
+@_guarded
+def explain(
+    code: Annotated[
+        str | None, typer.Argument(help="A finding code; omit to list them all.")
+    ] = None,
+) -> None:
+    """Explain a finding code: what it means, why it matters, its source and an example."""
+    from itbcheck.checks import catalogue
+    from itbcheck.output import render_catalogue, render_explain
+
+    codes = catalogue()
+    if code is None:
+        typer.echo(render_catalogue(codes.values()), nl=False)
+        return
+    info = codes.get(code.upper())
+    if info is None:
+        raise _fail(
+            [f"error: unknown finding code {code!r}; run 'itbcheck explain' to list them"],
+            ExitCode.USAGE,
+        )
+    typer.echo(render_explain(info), nl=False)
+
+
+def main() -> None:
+    app(prog_name="itbcheck")

@@ -1,0 +1,50 @@
+"""The few errors itbcheck raises. The CLI turns each into one line per problem and an exit code.
+
+Every error carries the field and the offending value so a nurse can find and fix the entry;
+none of them is ever written to the audit log with its value (see `audit.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is, what was written there, and why it is refused."""
+
+    location: str
+    message: str
+    value: str | None = None
+    kind: str = "invalid"
+
+
+class ItbcheckError(Exception):
+    """Base of every error itbcheck raises on purpose."""
+
+
+class InvalidRecordError(ItbcheckError, ValueError):
+    """The record could not be fully understood, so it is never checked, let alone CLEAR."""
+
+    def __init__(self, problems: list[Problem], source: str = "record") -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        super().__init__(f"{source}: {len(self.problems)} problem(s)")
+
+
+class ConfigurationError(ItbcheckError, ValueError):
+    """A pump profile or policy file is missing, malformed or unknown."""
+
+    def __init__(self, problems: list[Problem], source: str) -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        super().__init__(f"{source}: {len(self.problems)} problem(s)")
+
+
+class AuditWriteError(ItbcheckError, OSError):
+    """The audit entry could not be written durably, so the check must not report success."""
+
+
+class UnitError(ItbcheckError, ValueError):
+    """A quantity's text is not one of the spellings itbcheck accepts. Carries no field name;
+    the record layer adds it."""

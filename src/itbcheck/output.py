@@ -1,0 +1,183 @@
+"""Everything itbcheck shows a person or another program. The core never prints; this does.
+
+Human output is plain text for an 80-column terminal, the verdict first; colour only on a
+terminal and never when NO_COLOR is set. JSON output is a versioned document whose shape is
+pinned by tests/test_output_contract.py. Text that came from the input is stripped of control
+characters before it reaches a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from itbcheck import __version__
+from itbcheck.checking import CheckResult
+from itbcheck.checks import CodeInfo
+from itbcheck.exceptions import Problem
+from itbcheck.findings import Finding, Verdict
+from itbcheck.units import format_number, format_quantity
+
+JSON_SCHEMA_VERSION = 1
+WIDTH = 80
+
+_VERDICT_LINE = {
+    Verdict.CLEAR: "CLEAR    no finding stops or cautions this refill",
+    Verdict.CAUTION: "CAUTION  proceed only after reading every finding below",
+    Verdict.STOP: "STOP     do not proceed: act on the findings below",
+}
+_COLOURS = {Verdict.CLEAR: "32", Verdict.CAUTION: "33", Verdict.STOP: "31"}
+
+
+def printable(text: str) -> str:
+    """Input text made safe for a terminal: control characters become '?'."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+_KEEP_TOGETHER = "\x00"  # stands in for a space the wrapper must not break at
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    lines = textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+    )
+    return [line.replace(_KEEP_TOGETHER, " ") for line in lines]
+
+
+def _figures(finding: Finding) -> str:
+    def shown(unit: str) -> str:
+        return unit if unit in {"%", "x"} else _KEEP_TOGETHER + unit
+
+    return " · ".join(
+        f"{figure.name} {format_number(figure.value)}{shown(figure.unit)}"
+        for figure in finding.figures
+    )
+
+
+def quantities(result: CheckResult) -> dict[str, Decimal]:
+    dose = result.dose
+    return {
+        "prescribed_daily_dose_mcg_per_day": dose.prescribed_daily_dose_mcg_per_day,
+        "basal_daily_dose_mcg_per_day": dose.basal_daily_dose_mcg_per_day,
+        "bolus_daily_dose_mcg_per_day": dose.bolus_daily_dose_mcg_per_day,
+        "previous_daily_dose_mcg_per_day": dose.previous_daily_dose_mcg_per_day,
+        "dispensed_concentration_mcg_per_ml": dose.dispensed_concentration_mcg_per_ml,
+        "programmed_concentration_mcg_per_ml": dose.programmed_concentration_mcg_per_ml,
+        "pump_daily_volume_ml_per_day": dose.pump_daily_volume_ml_per_day,
+        "delivered_daily_dose_mcg_per_day": dose.delivered_daily_dose_mcg_per_day,
+        "fill_volume_ml": result.record.refill.fill_volume.value,
+        "hours_since_last_change": dose.hours_since_last_change,
+    }
+
+
+def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
+    dose = result.dose
+    verdict = _VERDICT_LINE[result.verdict]
+    if colour:
+        verdict = f"\x1b[1;{_COLOURS[result.verdict]}m{verdict}\x1b[0m"
+    prescribed = format_quantity(dose.prescribed_daily_dose_mcg_per_day, "mcg/day")
+    previous = format_quantity(dose.previous_daily_dose_mcg_per_day, "mcg/day")
+    flow = format_quantity(dose.pump_daily_volume_ml_per_day, "mL/day")
+    programmed = format_quantity(dose.programmed_concentration_mcg_per_ml, "mcg/mL")
+    delivered = format_quantity(dose.delivered_daily_dose_mcg_per_day, "mcg/day")
+    lines = [
+        verdict,
+        "",
+        f"  record   {printable(source)}",
+        f"  pump     {result.profile.version}   policy {result.policy.policy_version}",
+        f"  dose     {prescribed} prescribed (was {previous})",
+        f"  flow     {flow} at {programmed} programmed -> {delivered} delivered",
+    ]
+    if not result.findings:
+        lines += ["", "  No findings."]
+    for number, finding in enumerate(result.findings, start=1):
+        lines += ["", f"{number:>2}. {finding.severity.name:<7} {finding.code}  [{finding.hazard}]"]
+        lines += _wrap(printable(finding.message), "    ")
+        if finding.figures:
+            lines += _wrap(f"Figures: {_figures(finding)}", "    ")
+        lines += _wrap(printable(f"Action: {finding.action}"), "    ")
+    return "\n".join(lines) + "\n"
+
+
+def _json_number(value: Decimal) -> int | float:
+    rounded = value.quantize(Decimal("0.000001"))
+    return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+
+
+def finding_document(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.name,
+        "hazard": str(finding.hazard),
+        "message": finding.message,
+        "action": finding.action,
+        "figures": [
+            {"name": figure.name, "value": _json_number(figure.value), "unit": figure.unit}
+            for figure in finding.figures
+        ],
+    }
+
+
+def result_document(result: CheckResult, source: str) -> dict[str, Any]:
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "itbcheck_version": __version__,
+        "source": source,
+        "verdict": str(result.verdict),
+        "findings": [finding_document(finding) for finding in result.findings],
+        "quantities": {name: _json_number(value) for name, value in quantities(result).items()},
+        "profile": result.profile.version,
+        "policy": result.policy.policy_version,
+    }
+
+
+def error_document(kind: str, source: str, problems: Sequence[Problem]) -> dict[str, Any]:
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "itbcheck_version": __version__,
+        "source": source,
+        "verdict": None,
+        "error": {
+            "kind": kind,
+            "problems": [
+                {"location": problem.location, "message": problem.message} for problem in problems
+            ],
+        },
+    }
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def problem_lines(source: str, problems: Iterable[Problem]) -> list[str]:
+    """One line per problem: where, what is wrong, and what was written there."""
+    lines = []
+    for problem in problems:
+        shown = "" if problem.value is None else f" (got {printable(problem.value)!r})"
+        lines.append(printable(f"{source}: {problem.location}: {problem.message}") + shown)
+    return lines
+
+
+def render_explain(info: CodeInfo) -> str:
+    lines = [f"{info.code}  {info.severity.name}  [{info.hazard}]", info.title, ""]
+    for label, text in (
+        ("What it means", info.meaning),
+        ("Why it matters", info.why),
+        ("Source", info.source),
+        ("Example", info.example),
+    ):
+        lines.append(f"{label}:")
+        lines += _wrap(text, "  ")
+    return "\n".join(lines) + "\n"
+
+
+def render_catalogue(infos: Iterable[CodeInfo]) -> str:
+    return "".join(f"{info.code:<28} {info.severity.name:<8} {info.title}\n" for info in infos)

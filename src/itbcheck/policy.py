@@ -1,0 +1,106 @@
+"""The clinic's policy: every limit the checks apply, read from a documented TOML file.
+
+The default ships in `itbcheck/data/policy.toml`; a clinic passes its own with `--policy`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from itbcheck.exceptions import ConfigurationError, Problem
+from itbcheck.records import Concentration, DoseRate, Duration, location_of
+from itbcheck.units import Measured
+
+Source = Annotated[str, StringConstraints(min_length=10)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class DailyDosePolicy(_Section):
+    typical_min: DoseRate
+    typical_max: DoseRate
+    hard_ceiling: DoseRate
+    source: Source
+
+
+class IncreasePolicy(_Section):
+    max_percent_spinal: Percent
+    max_percent_cerebral: Percent
+    max_percent_paediatric: Percent
+    paediatric_below_age_years: int = Field(ge=0, le=130)
+    source: Source
+
+
+class ChangesPolicy(_Section):
+    window: Duration
+    source: Source
+
+
+class DecreasePolicy(_Section):
+    caution_above_percent: Percent
+    source: Source
+
+
+class ConcentrationPolicy(_Section):
+    standard: tuple[Concentration, ...] = Field(strict=False)
+    screening: tuple[Concentration, ...] = Field(strict=False)
+    source: Source
+
+
+class Policy(_Section):
+    policy_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    daily_dose: DailyDosePolicy
+    increase: IncreasePolicy
+    changes: ChangesPolicy
+    decrease: DecreasePolicy
+    concentration: ConcentrationPolicy
+
+
+def _consistency_problems(policy: Policy) -> list[Problem]:
+    dose = policy.daily_dose
+    problems = []
+    if not dose.typical_min.value < dose.typical_max.value <= dose.hard_ceiling.value:
+        problems.append(Problem("daily_dose", "needs typical_min < typical_max <= hard_ceiling"))
+    return problems
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    try:
+        data = tomllib.loads(text)
+        policy = Policy.model_validate(data)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError([Problem("policy", f"not valid TOML: {error}")], source) from None
+    except ValidationError as error:
+        problems = [
+            Problem(location_of(item["loc"]), item["msg"])
+            for item in error.errors(include_url=False)
+        ]
+        raise ConfigurationError(problems, source) from None
+    problems = _consistency_problems(policy)
+    if problems:
+        raise ConfigurationError(problems, source)
+    return policy
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The policy at `path`, or the shipped default."""
+    if path is None:
+        text = (resources.files("itbcheck") / "data" / "policy.toml").read_text("utf-8")
+        return parse_policy(text, "default policy")
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigurationError([Problem("policy", f"cannot read: {error}")], str(path)) from None
+    return parse_policy(text, str(path))
+
+
+def is_one_of(value: Measured, options: tuple[Measured, ...]) -> bool:
+    return any(value.value == option.value for option in options)

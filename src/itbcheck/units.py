@@ -1,0 +1,194 @@
+"""Quantities as written on a refill sheet, turned into exact canonical numbers.
+
+Two steps, in this order, because pint alone accepts far too much (`"5 Mg"` is a megagram,
+`"1,5 mL"` is 15 mL, `"nan mg"` is a number):
+
+1. The text is checked against a closed, case-sensitive allowlist of number and unit
+   spellings. Anything else is refused with a reason; nothing is guessed.
+2. The one pint registry of the application, loaded from `data/units.txt`, gives the exact
+   factor from the written unit to the canonical unit of the expected kind.
+
+Numbers are `Decimal` throughout so that a limit at 800 mcg/day compares exactly, whatever
+spelling the dose was written in.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from itbcheck.exceptions import UnitError
+
+if TYPE_CHECKING:
+    import pint
+
+MASS_SPELLINGS = frozenset({"mcg", "µg", "μg", "ug", "mg"})
+VOLUME_SPELLINGS = frozenset({"mL", "ml"})
+TIME_SPELLINGS = frozenset({"day", "d", "h", "hr", "min"})
+ALL_SPELLINGS = MASS_SPELLINGS | VOLUME_SPELLINGS | TIME_SPELLINGS
+
+# A plain decimal: no sign, no exponent, no grouping, a leading zero before the point.
+_PLAIN_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,12})?", re.ASCII)
+_EXPONENT = re.compile(r"[0-9.]+[eE][-+]?[0-9]", re.ASCII)
+
+
+class Kind(enum.Enum):
+    """What a field holds, with the canonical unit every spelling is normalised to."""
+
+    CONCENTRATION = ("mass", "volume", "mcg/mL", "a concentration such as '2000 mcg/mL'")
+    DOSE_RATE = ("mass", "time", "mcg/day", "a dose rate such as '480 mcg/day' or '20 mcg/h'")
+    VOLUME = ("volume", None, "mL", "a volume such as '18 mL'")
+    VOLUME_RATE = ("volume", "time", "mL/day", "a flow such as '0.6 mL/day'")
+    MASS = ("mass", None, "mcg", "an amount of drug such as '50 mcg'")
+    DURATION = ("time", None, "h", "a duration such as '24 h'")
+
+    def __init__(
+        self, numerator: str, denominator: str | None, canonical: str, example: str
+    ) -> None:
+        self.numerator = numerator
+        self.denominator = denominator
+        self.canonical = canonical
+        self.example = example
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A quantity as written (`text`) and its exact value in the kind's canonical unit."""
+
+    text: str
+    value: Decimal
+    kind: Kind
+
+    @property
+    def unit(self) -> str:
+        return self.kind.canonical
+
+
+def _dimension_of(spelling: str) -> str | None:
+    if spelling in MASS_SPELLINGS:
+        return "mass"
+    if spelling in VOLUME_SPELLINGS:
+        return "volume"
+    if spelling in TIME_SPELLINGS:
+        return "time"
+    return None
+
+
+@functools.cache
+def registry() -> pint.UnitRegistry[Decimal]:
+    """The application's one pint registry, built on first use so commands that never touch a
+    quantity do not pay for importing pint."""
+    import pint
+
+    definitions = resources.files("itbcheck") / "data" / "units.txt"
+    with resources.as_file(definitions) as path:
+        return pint.UnitRegistry(str(path), non_int_type=Decimal, cache_folder=None)
+
+
+@functools.cache
+def conversion_factor(unit: str, canonical: str) -> Decimal:
+    """Exact factor from an allowlisted unit spelling to a canonical one, computed by pint once
+    per distinct spelling."""
+    ureg = registry()
+    magnitude = ureg.Quantity(Decimal(1), unit).to(canonical).magnitude
+    return Decimal(magnitude)
+
+
+def _check_number(number: str) -> Decimal:
+    if any(unicodedata.category(ch) == "Nd" and not ch.isascii() for ch in number):
+        raise UnitError("digits must be ASCII 0-9")
+    unexpected = sorted({ch for ch in number if ch not in "0123456789.,_ '+-"})
+    if unexpected:
+        raise UnitError(f"unexpected character {unexpected[0]!r} in the number")
+    if "," in number:
+        raise UnitError("decimal comma or digit grouping: write the number like 1.5 or 1000")
+    if "_" in number or " " in number or "'" in number:
+        raise UnitError("digit grouping is not accepted: write the number like 1000")
+    if number.startswith("-"):
+        raise UnitError("negative quantities are not accepted")
+    if number.startswith("+"):
+        raise UnitError("write the number without a sign")
+    if number.startswith("."):
+        raise UnitError("write a leading zero, like 0.5")
+    if not _PLAIN_DECIMAL.fullmatch(number):
+        raise UnitError("not a plain decimal number (up to 12 digits each side of the point)")
+    return Decimal(number)
+
+
+def _split(text: str) -> tuple[str, str]:
+    """Split at the first letter: a number has none, and every accepted unit starts with one."""
+    for index, ch in enumerate(text):
+        if ch.isalpha():
+            return text[:index].rstrip(), text[index:]
+    return text, ""
+
+
+def _unit_parts(unit: str) -> list[str]:
+    parts = unit.split("/")
+    if len(parts) > 2 or any(not part for part in parts):
+        raise UnitError(f"unit {unit!r} is not of the form 'mass/volume' or 'mass/time'")
+    for part in parts:
+        if part in ALL_SPELLINGS:
+            continue
+        if any(ch.isdigit() for ch in part):
+            raise UnitError(
+                f"unit {unit!r} has a number in it: write the time unit alone, like 'mL/day'"
+            )
+        suggestions = sorted(s for s in ALL_SPELLINGS if s.lower() == part.lower())
+        hint = f" (units are case-sensitive: did you mean {' or '.join(suggestions)}?)"
+        raise UnitError(
+            f"unknown unit {part!r}"
+            + (hint if suggestions else "")
+            + f"; accepted: {', '.join(sorted(ALL_SPELLINGS))}"
+        )
+    return parts
+
+
+def parse_quantity(text: object, kind: Kind, *, allow_zero: bool = True) -> Measured:
+    """Turn the text of one quantity into its exact canonical value, or raise `UnitError`."""
+    if isinstance(text, bool) or not isinstance(text, str):
+        if isinstance(text, int | float):
+            raise UnitError(f"missing unit: write {kind.example}")
+        raise UnitError(f"expected text with a unit, {kind.example}")
+    stripped = text.strip(" ")
+    if not stripped:
+        raise UnitError(f"empty: write {kind.example}")
+    lowered = stripped.lower()
+    if lowered.startswith(("nan", "inf", "-inf", "+inf", "infinity")):
+        raise UnitError("not a finite number")
+    if _EXPONENT.match(stripped):
+        raise UnitError("exponent notation is not accepted: write the number in full")
+    number, unit = _split(stripped)
+    if not number:
+        raise UnitError(f"missing number: write {kind.example}")
+    if not unit:
+        _check_number(number)
+        raise UnitError(f"missing unit: write {kind.example}")
+    value = _check_number(number)
+    parts = _unit_parts(unit)
+    dimensions = (_dimension_of(parts[0]), _dimension_of(parts[1]) if len(parts) == 2 else None)
+    if dimensions != (kind.numerator, kind.denominator):
+        raise UnitError(f"wrong kind of quantity: expected {kind.example}")
+    if value == 0 and not allow_zero:
+        raise UnitError("must be greater than zero")
+    canonical_value = value * conversion_factor(unit, kind.canonical)
+    return Measured(text=text, value=canonical_value, kind=kind)
+
+
+def format_number(value: Decimal, places: int = 3) -> str:
+    """Render a number the ISMP way: a leading zero, no trailing zeros, no exponent."""
+    rounded = value.quantize(Decimal(1).scaleb(-places))
+    text = format(rounded.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
+def format_quantity(value: Decimal, unit: str, places: int = 3) -> str:
+    return f"{format_number(value, places)} {unit}"
