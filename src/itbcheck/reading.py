@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -120,7 +121,8 @@ def _load_json(text: str) -> Any:
         text,
         object_pairs_hook=_unique_keys,
         parse_constant=_reject_constant,
-        parse_float=lambda literal: _reject_constant(f"the bare number {literal}"),
+        # Kept exact and passed on, so the field it sits in reports it with its location.
+        parse_float=Decimal,
     )
     if _depth(data) > MAX_DEPTH:
         raise _RefusedError("record", f"nested more than {MAX_DEPTH} levels deep")

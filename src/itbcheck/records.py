@@ -188,8 +188,15 @@ class Override(_Model):
     reason: Text
 
 
+def _whole_number(value: object) -> object:
+    # Literal[1] alone would accept 1.0, True or Decimal("1"); a version is a plain integer.
+    if type(value) is not int:
+        raise PydanticCustomError("version", "write the record version as the integer 1")
+    return value
+
+
 class Record(_Model):
-    record_version: Literal[1]
+    record_version: Annotated[Literal[1], BeforeValidator(_whole_number)]
     visit_time: Timestamp
     patient: Patient
     pump: Pump

@@ -152,8 +152,8 @@ def _unit_parts(unit: str) -> list[str]:
 
 def parse_quantity(text: object, kind: Kind, *, allow_zero: bool = True) -> Measured:
     """Turn the text of one quantity into its exact canonical value, or raise `UnitError`."""
-    if isinstance(text, bool) or not isinstance(text, str):
-        if isinstance(text, int | float):
+    if not isinstance(text, str):
+        if isinstance(text, int | float | Decimal) and not isinstance(text, bool):
             raise UnitError(f"missing unit: write {kind.example}")
         raise UnitError(f"expected text with a unit, {kind.example}")
     stripped = text.strip(" ")
