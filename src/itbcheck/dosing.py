@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from itbcheck.records import ContinuousPrescription, FlexPrescription, FlexStep, Record
+from itbcheck.records import Bolus, ContinuousPrescription, FlexPrescription, FlexStep, Record
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -27,6 +27,18 @@ class StepShare:
 
 
 @dataclass(frozen=True)
+class BolusShare:
+    """One scheduled bolus: the volume the pump gives, the drug the programmer counts, and
+    the drug the patient receives at the concentration actually in the reservoir."""
+
+    index: int
+    time: dt.time | None
+    volume_ml: Decimal
+    programmed_mcg: Decimal
+    delivered_mcg: Decimal
+
+
+@dataclass(frozen=True)
 class DoseSummary:
     basal_daily_dose_mcg_per_day: Decimal
     bolus_daily_dose_mcg_per_day: Decimal
@@ -39,6 +51,7 @@ class DoseSummary:
     concentration_factor: Decimal
     hours_since_last_change: Decimal
     steps: tuple[StepShare, ...]
+    boluses: tuple[BolusShare, ...]
 
     @property
     def change_percent(self) -> Decimal | None:
@@ -47,6 +60,12 @@ class DoseSummary:
         if previous == 0:
             return None
         return (self.prescribed_daily_dose_mcg_per_day - previous) * 100 / previous
+
+
+def _hours(span: dt.timedelta) -> Decimal:
+    """Exact hours in a time span; float seconds or truncation would hide sub-second order."""
+    microseconds = (span.days * 86400 + span.seconds) * 10**6 + span.microseconds
+    return Decimal(microseconds) / Decimal(3600 * 10**6)
 
 
 def _minutes(time: dt.time) -> int:
@@ -64,6 +83,25 @@ def flex_shares(steps: tuple[FlexStep, ...]) -> tuple[StepShare, ...]:
     return tuple(shares)
 
 
+def bolus_shares(
+    boluses: tuple[Bolus, ...], *, dispensed: Decimal, programmed: Decimal
+) -> tuple[BolusShare, ...]:
+    shares = []
+    for index, bolus in enumerate(boluses):
+        # Multiply before dividing, so that whole numbers stay whole in Decimal.
+        if bolus.dose is not None:
+            counted = bolus.dose.value
+            volume = counted / programmed
+            delivered = counted * dispensed / programmed
+        else:
+            assert bolus.volume is not None  # the model requires exactly one of the two
+            volume = bolus.volume.value
+            counted = volume * programmed
+            delivered = volume * dispensed
+        shares.append(BolusShare(index, bolus.time, volume, counted, delivered))
+    return tuple(shares)
+
+
 def summarise(record: Record) -> DoseSummary:
     prescription = record.dosing.prescription
     steps: tuple[StepShare, ...] = ()
@@ -73,17 +111,17 @@ def summarise(record: Record) -> DoseSummary:
         assert isinstance(prescription, FlexPrescription)
         steps = flex_shares(prescription.steps)
         basal = sum((share.dose_mcg for share in steps), Decimal(0))
-    boluses = sum((bolus.dose.value for bolus in prescription.boluses), Decimal(0))
-    prescribed = basal + boluses
     dispensed = record.refill.dispensed_concentration.value
     programmed = record.refill.programmed_concentration.value
+    boluses = bolus_shares(prescription.boluses, dispensed=dispensed, programmed=programmed)
+    prescribed = basal + sum((bolus.programmed_mcg for bolus in boluses), Decimal(0))
     # The pump turns the programmed dose into a flow using the concentration it was told;
     # the patient receives that flow at the concentration actually in the reservoir.
     daily_volume = prescribed / programmed
     since_change = record.visit_time - record.dosing.previous_dose_changed_at
     return DoseSummary(
         basal_daily_dose_mcg_per_day=basal,
-        bolus_daily_dose_mcg_per_day=boluses,
+        bolus_daily_dose_mcg_per_day=sum((b.programmed_mcg for b in boluses), Decimal(0)),
         prescribed_daily_dose_mcg_per_day=prescribed,
         previous_daily_dose_mcg_per_day=record.dosing.previous_daily_dose.value,
         dispensed_concentration_mcg_per_ml=dispensed,
@@ -91,6 +129,7 @@ def summarise(record: Record) -> DoseSummary:
         pump_daily_volume_ml_per_day=daily_volume,
         delivered_daily_dose_mcg_per_day=prescribed * dispensed / programmed,
         concentration_factor=dispensed / programmed,
-        hours_since_last_change=Decimal(int(since_change.total_seconds())) / 3600,
+        hours_since_last_change=_hours(since_change),
         steps=steps,
+        boluses=boluses,
     )
