@@ -17,6 +17,7 @@ RESULT_KEYS = {
     "verdict",
     "findings",
     "quantities",
+    "reservoir",
     "profile",
     "policy",
 }
@@ -33,6 +34,18 @@ QUANTITY_KEYS = {
     "delivered_daily_dose_mcg_per_day",
     "fill_volume_ml",
     "hours_since_last_change",
+    "appointment_days",
+    "days_to_alarm_nominal",
+    "days_to_alarm_worst",
+    "days_to_empty_nominal",
+    "days_to_empty_worst",
+}
+RESERVOIR_KEYS = {
+    "alarm_date_nominal",
+    "alarm_date_worst",
+    "empty_date_nominal",
+    "empty_date_worst",
+    "next_refill",
 }
 
 

@@ -13,6 +13,7 @@ from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile, load_profile, profile_names
 from itbcheck.reading import load_document
 from itbcheck.records import Record, parse_record
+from itbcheck.reservoir import Forecast, forecast
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class CheckResult:
     profile: PumpProfile
     policy: Policy
     dose: DoseSummary
+    forecast: Forecast
     findings: tuple[Finding, ...]
 
     @property
@@ -43,8 +45,11 @@ def check_record(record: Record, policy: Policy, source: str = "record") -> Chec
         )
     profile = load_profile(record.pump.profile)
     dose = summarise(record)
-    findings = run_checks(CheckContext(record=record, dose=dose, profile=profile, policy=policy))
-    return CheckResult(record, profile, policy, dose, tuple(findings))
+    outlook = forecast(record, dose, profile)
+    context = CheckContext(
+        record=record, dose=dose, forecast=outlook, profile=profile, policy=policy
+    )
+    return CheckResult(record, profile, policy, dose, outlook, tuple(run_checks(context)))
 
 
 def check_document(raw: bytes, source: str, policy: Policy) -> CheckResult:

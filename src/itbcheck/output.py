@@ -19,6 +19,7 @@ from itbcheck.checking import CheckResult
 from itbcheck.checks import CodeInfo
 from itbcheck.exceptions import Problem
 from itbcheck.findings import Finding, Verdict
+from itbcheck.reservoir import date_after
 from itbcheck.units import format_number, format_quantity
 
 JSON_SCHEMA_VERSION = 1
@@ -61,7 +62,8 @@ def _figures(finding: Finding) -> str:
     )
 
 
-def quantities(result: CheckResult) -> dict[str, Decimal]:
+def quantities(result: CheckResult) -> dict[str, Decimal | None]:
+    """The normalised numbers, named with their units; None where a date is never reached."""
     dose = result.dose
     return {
         "prescribed_daily_dose_mcg_per_day": dose.prescribed_daily_dose_mcg_per_day,
@@ -74,6 +76,11 @@ def quantities(result: CheckResult) -> dict[str, Decimal]:
         "delivered_daily_dose_mcg_per_day": dose.delivered_daily_dose_mcg_per_day,
         "fill_volume_ml": result.record.refill.fill_volume.value,
         "hours_since_last_change": dose.hours_since_last_change,
+        "appointment_days": Decimal(result.forecast.appointment_days),
+        "days_to_alarm_nominal": result.forecast.days_to_alarm_nominal,
+        "days_to_alarm_worst": result.forecast.days_to_alarm_worst,
+        "days_to_empty_nominal": result.forecast.days_to_empty_nominal,
+        "days_to_empty_worst": result.forecast.days_to_empty_worst,
     }
 
 
@@ -94,6 +101,7 @@ def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
         f"  pump     {result.profile.version}   policy {result.policy.policy_version}",
         f"  dose     {prescribed} prescribed (was {previous})",
         f"  flow     {flow} at {programmed} programmed -> {delivered} delivered",
+        *_reservoir_lines(result),
     ]
     if not result.findings:
         lines += ["", "  No findings."]
@@ -104,6 +112,38 @@ def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
             lines += _wrap(f"Figures: {_figures(finding)}", "    ")
         lines += _wrap(printable(f"Action: {finding.action}"), "    ")
     return "\n".join(lines) + "\n"
+
+
+def reservoir_dates(result: CheckResult) -> dict[str, str | None]:
+    """Alarm and empty dates, nominal and at the top of the accuracy band (None: never)."""
+    outlook = result.forecast
+    visit = result.record.visit_time
+
+    def on(days: Decimal | None) -> str | None:
+        return None if days is None else date_after(visit, days).isoformat()
+
+    return {
+        "alarm_date_nominal": on(outlook.days_to_alarm_nominal),
+        "alarm_date_worst": on(outlook.days_to_alarm_worst),
+        "empty_date_nominal": on(outlook.days_to_empty_nominal),
+        "empty_date_worst": on(outlook.days_to_empty_worst),
+        "next_refill": result.record.next_refill.isoformat(),
+    }
+
+
+def _reservoir_lines(result: CheckResult) -> list[str]:
+    dates = reservoir_dates(result)
+    outlook = result.forecast
+    if dates["alarm_date_nominal"] is None:
+        return ["  alarm    none: the pump is set to deliver nothing"]
+    worst = dates["alarm_date_worst"] or "unknown (no verified accuracy band)"
+    empty_worst = dates["empty_date_worst"] or "unknown"
+    return [
+        f"  alarm    {dates['alarm_date_nominal']} nominal, {worst} at worst"
+        f" ({format_quantity(outlook.alarm_volume_ml, 'mL')} alarm)",
+        f"  empty    {dates['empty_date_nominal']} nominal, {empty_worst} at worst",
+        f"  refill   next on {dates['next_refill']} (day {outlook.appointment_days})",
+    ]
 
 
 def _json_number(value: Decimal) -> int | float:
@@ -132,7 +172,11 @@ def result_document(result: CheckResult, source: str) -> dict[str, Any]:
         "source": source,
         "verdict": str(result.verdict),
         "findings": [finding_document(finding) for finding in result.findings],
-        "quantities": {name: _json_number(value) for name, value in quantities(result).items()},
+        "quantities": {
+            name: None if value is None else _json_number(value)
+            for name, value in quantities(result).items()
+        },
+        "reservoir": reservoir_dates(result),
         "profile": result.profile.version,
         "policy": result.policy.policy_version,
     }

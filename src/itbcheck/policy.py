@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.records import Concentration, DoseRate, Duration, location_of
+from itbcheck.fields import BolusDose, Concentration, DoseRate, Duration, location_of
 from itbcheck.units import Measured
 
 Source = Annotated[str, StringConstraints(min_length=10)]
@@ -55,6 +55,21 @@ class ConcentrationPolicy(_Section):
     source: Source
 
 
+class ReservoirPolicy(_Section):
+    refill_margin: Duration
+    source: Source
+
+
+class BolusPolicy(_Section):
+    caution_at: BolusDose
+    source: Source
+
+
+class BridgePolicy(_Section):
+    rate_tolerance_percent: Percent
+    source: Source
+
+
 class Policy(_Section):
     policy_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     daily_dose: DailyDosePolicy
@@ -62,6 +77,9 @@ class Policy(_Section):
     changes: ChangesPolicy
     decrease: DecreasePolicy
     concentration: ConcentrationPolicy
+    reservoir: ReservoirPolicy
+    bolus: BolusPolicy
+    bridge: BridgePolicy
 
 
 def _consistency_problems(policy: Policy) -> list[Problem]:

@@ -18,7 +18,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.records import Duration, Volume, VolumeRate, location_of
+from itbcheck.fields import Duration, Volume, VolumeRate, location_of
 from itbcheck.units import Measured
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)

@@ -9,107 +9,28 @@ The format is documented, with an annotated example, in docs/record-format.md.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    StringConstraints,
-    ValidationError,
-    WithJsonSchema,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from itbcheck.exceptions import InvalidRecordError, Problem, UnitError
-from itbcheck.units import Kind, Measured, parse_quantity
+from itbcheck.exceptions import InvalidRecordError, Problem
+from itbcheck.fields import (
+    BolusDose,
+    CalendarDate,
+    ClockTime,
+    Concentration,
+    DoseRate,
+    Duration,
+    PositiveVolume,
+    ProfileName,
+    Text,
+    Timestamp,
+    Volume,
+    location_of,
+)
 
 RECORD_VERSION = 1
-
-
-def _parsed_as(kind: Kind, *, allow_zero: bool = True) -> PlainValidator:
-    def validate(value: object) -> Measured:
-        try:
-            return parse_quantity(value, kind, allow_zero=allow_zero)
-        except UnitError as error:
-            raise PydanticCustomError("quantity", str(error)) from None
-
-    return PlainValidator(validate, json_schema_input_type=str)
-
-
-def _schema(kind: Kind) -> WithJsonSchema:
-    return WithJsonSchema({"type": "string", "description": f"{kind.example}, unit required"})
-
-
-_AS_WRITTEN = PlainSerializer(lambda measured: measured.text, return_type=str)
-
-Concentration = Annotated[
-    Measured,
-    _parsed_as(Kind.CONCENTRATION, allow_zero=False),
-    _AS_WRITTEN,
-    _schema(Kind.CONCENTRATION),
-]
-DoseRate = Annotated[Measured, _parsed_as(Kind.DOSE_RATE), _AS_WRITTEN, _schema(Kind.DOSE_RATE)]
-Volume = Annotated[Measured, _parsed_as(Kind.VOLUME), _AS_WRITTEN, _schema(Kind.VOLUME)]
-VolumeRate = Annotated[
-    Measured, _parsed_as(Kind.VOLUME_RATE), _AS_WRITTEN, _schema(Kind.VOLUME_RATE)
-]
-BolusDose = Annotated[
-    Measured, _parsed_as(Kind.MASS, allow_zero=False), _AS_WRITTEN, _schema(Kind.MASS)
-]
-Duration = Annotated[
-    Measured, _parsed_as(Kind.DURATION, allow_zero=False), _AS_WRITTEN, _schema(Kind.DURATION)
-]
-
-
-def _from_text(parse: Callable[[str], Any], example: str) -> Callable[[object], Any]:
-    def validate(value: object) -> Any:
-        if not isinstance(value, str):
-            raise PydanticCustomError("text_expected", f"write it as text, like {example}")
-        try:
-            return parse(value)
-        except PydanticCustomError:
-            raise
-        except ValueError:
-            raise PydanticCustomError(
-                "format", f"not a valid date or time, write it like {example}"
-            ) from None
-
-    return validate
-
-
-def _aware(text: str) -> dt.datetime:
-    parsed = dt.datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        raise PydanticCustomError(
-            "timezone", "add the time zone, like 2026-11-27T10:30:00+00:00 or ...Z"
-        )
-    return parsed
-
-
-_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
-
-
-def _clock(text: str) -> dt.time:
-    if not _CLOCK.fullmatch(text):
-        raise ValueError(text)
-    return dt.time.fromisoformat(text)
-
-
-Timestamp = Annotated[
-    dt.datetime, BeforeValidator(_from_text(_aware, "'2026-11-27T10:30:00+00:00'"))
-]
-CalendarDate = Annotated[
-    dt.date, BeforeValidator(_from_text(dt.date.fromisoformat, "'2027-01-15'"))
-]
-ClockTime = Annotated[dt.time, BeforeValidator(_from_text(_clock, "'08:00' (24-hour clock)"))]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-ProfileName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 
 
 class _Model(BaseModel):
@@ -126,10 +47,28 @@ class Patient(_Model):
 class Pump(_Model):
     profile: ProfileName = Field(description="Name of a pump profile, e.g. synchromed-ii-20ml.")
     serial: Text = Field(description="Pump serial number; only ever logged as a keyed token.")
+    status_at_arrival: Literal["running", "stopped", "stalled", "empty"] | None = Field(
+        default=None, description="What the interrogation showed before the refill."
+    )
+    catheter_volume: Volume | None = Field(
+        default=None, description="Volume of the implanted catheter, from the implant record."
+    )
+    end_of_service: CalendarDate | None = Field(
+        default=None, description="Elective replacement (ERI) or end-of-service date, if shown."
+    )
 
 
 class Refill(_Model):
     drug: Literal["baclofen"]
+    injection_site: Literal["reservoir", "catheter_access_port"] | None = Field(
+        default=None, description="Where the drug was injected: the reservoir fill port."
+    )
+    previous_concentration: Concentration | None = Field(
+        default=None, description="Concentration the pump held before this refill."
+    )
+    previous_fill_volume: Volume | None = Field(
+        default=None, description="Reservoir volume after the previous refill."
+    )
     dispensed_concentration: Concentration = Field(description="Concentration in the syringe.")
     programmed_concentration: Concentration = Field(
         description="Concentration entered in the programmer."
@@ -148,8 +87,24 @@ class Refill(_Model):
 
 
 class Bolus(_Model):
+    """A scheduled bolus, written as the drug dose or as the volume the pump gives."""
+
     time: ClockTime | None = None
-    dose: BolusDose
+    dose: BolusDose | None = None
+    volume: PositiveVolume | None = None
+
+    @model_validator(mode="after")
+    def _dose_or_volume(self) -> Bolus:
+        if (self.dose is None) == (self.volume is None):
+            raise PydanticCustomError("bolus", "give exactly one of dose or volume")
+        return self
+
+
+class BridgeBolus(_Model):
+    """The bolus programmed on a concentration change to clear the old drug at its own rate."""
+
+    volume: PositiveVolume
+    duration: Duration
 
 
 class FlexStep(_Model):
@@ -179,6 +134,9 @@ class Dosing(_Model):
         default=None, description="Why the dose is lowered or stopped; required to stop a pump."
     )
     prescription: Prescription
+    bridge_bolus: BridgeBolus | None = Field(
+        default=None, description="Bridge bolus programmed for a concentration change."
+    )
 
 
 class Override(_Model):
@@ -205,18 +163,6 @@ class Record(_Model):
     next_refill: CalendarDate
     # Lists arrive from YAML and JSON; the tuple keeps the frozen record immutable.
     overrides: tuple[Override, ...] = Field(default=(), max_length=10, strict=False)
-
-
-def location_of(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        elif item in {"continuous", "flex"} and parts and parts[-1] == ".prescription":
-            continue  # pydantic names the union branch; the reader only needs the field
-        else:
-            parts.append(f".{item}")
-    return "".join(parts).lstrip(".") or "record"
 
 
 def _problems(error: ValidationError) -> list[Problem]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from itbcheck.dosing import DoseSummary
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile
 from itbcheck.records import Record
+from itbcheck.reservoir import Forecast
+from itbcheck.units import format_number, format_quantity
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class CheckContext:
 
     record: Record
     dose: DoseSummary
+    forecast: Forecast
     profile: PumpProfile
     policy: Policy
 
@@ -61,4 +65,18 @@ def finding(
         message=message,
         action=action,
         figures=tuple(figures),
+    )
+
+
+def step_note(dose: DoseSummary) -> str:
+    """For a flex schedule, name the step with the highest rate: in the hourly-instead-of-daily
+    error it is the step that makes the day's total jump."""
+    if not dose.steps:
+        return ""
+    top = max(dose.steps, key=lambda share: share.rate_mcg_per_day)
+    hours = format_number(Decimal(top.minutes) / 60, 2)
+    return (
+        f" Highest flex step: step {top.index + 1} from {top.start.strftime('%H:%M')}, "
+        f"{format_quantity(top.rate_mcg_per_day, 'mcg/day')} for {hours} h, "
+        f"giving {format_quantity(top.dose_mcg, 'mcg')} of the day's total."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding, step_note
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.records import Override
 from itbcheck.units import format_quantity
@@ -80,7 +80,8 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
         yield finding(
             DOSE_ABOVE_CEILING,
             message=f"{shown} prescribed is above the hard ceiling of "
-            f"{format_quantity(ceiling, 'mcg/day')}; an override cannot lift it.",
+            f"{format_quantity(ceiling, 'mcg/day')}; an override cannot lift it."
+            + step_note(context.dose),
             action="Do not program this dose. Confirm the prescription with the prescriber; "
             "the ceiling can only be raised in the clinic's policy.",
             figures=[_mcg_day("prescribed_daily_dose", dose), _mcg_day("hard_ceiling", ceiling)],
@@ -101,7 +102,7 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
         yield finding(
             info,
             message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')} "
-            "and no override covers it.",
+            "and no override covers it." + step_note(context.dose),
             action="Confirm the dose with the prescriber. To proceed, record an override "
             "(rule daily_dose_range) with approver, reason and approved limit.",
             figures=figures,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding, step_note
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.units import format_number, format_quantity
 
@@ -130,7 +130,7 @@ def check_increase(context: CheckContext) -> Iterator[Finding]:
             INCREASE_ABOVE_LIMIT,
             message=f"{format_quantity(previous, 'mcg/day')} -> {format_quantity(new, 'mcg/day')}"
             f" is +{format_number(change, 1)} %, above the {format_number(limit)} % limit per "
-            f"24 h for {basis}.",
+            f"24 h for {basis}." + step_note(context.dose),
             action=f"Program at most {format_quantity(previous * (100 + limit) / 100, 'mcg/day')} "
             "today and reach the target in further steps, one per 24 h.",
             figures=[*doses, _percent(change)],

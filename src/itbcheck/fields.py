@@ -1,0 +1,121 @@
+"""Field types shared by every input model (record, policy, profile), and the location
+format of their validation errors.
+
+A quantity field holds a `Measured`: the text as written and its exact canonical value,
+parsed once, here, by `units.parse_quantity`. Dates and times must be written as text in ISO
+form; timestamps need a time zone, because a record without one cannot be ordered in time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import (
+    BeforeValidator,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from itbcheck.exceptions import UnitError
+from itbcheck.units import Kind, Measured, parse_quantity
+
+
+def _parsed_as(kind: Kind, *, allow_zero: bool = True) -> PlainValidator:
+    def validate(value: object) -> Measured:
+        try:
+            return parse_quantity(value, kind, allow_zero=allow_zero)
+        except UnitError as error:
+            raise PydanticCustomError("quantity", str(error)) from None
+
+    return PlainValidator(validate, json_schema_input_type=str)
+
+
+def _schema(kind: Kind) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "description": f"{kind.example}, unit required"})
+
+
+_AS_WRITTEN = PlainSerializer(lambda measured: measured.text, return_type=str)
+
+Concentration = Annotated[
+    Measured,
+    _parsed_as(Kind.CONCENTRATION, allow_zero=False),
+    _AS_WRITTEN,
+    _schema(Kind.CONCENTRATION),
+]
+DoseRate = Annotated[Measured, _parsed_as(Kind.DOSE_RATE), _AS_WRITTEN, _schema(Kind.DOSE_RATE)]
+Volume = Annotated[Measured, _parsed_as(Kind.VOLUME), _AS_WRITTEN, _schema(Kind.VOLUME)]
+VolumeRate = Annotated[
+    Measured, _parsed_as(Kind.VOLUME_RATE), _AS_WRITTEN, _schema(Kind.VOLUME_RATE)
+]
+PositiveVolume = Annotated[
+    Measured, _parsed_as(Kind.VOLUME, allow_zero=False), _AS_WRITTEN, _schema(Kind.VOLUME)
+]
+BolusDose = Annotated[
+    Measured, _parsed_as(Kind.MASS, allow_zero=False), _AS_WRITTEN, _schema(Kind.MASS)
+]
+Duration = Annotated[
+    Measured, _parsed_as(Kind.DURATION, allow_zero=False), _AS_WRITTEN, _schema(Kind.DURATION)
+]
+
+
+def _from_text(parse: Callable[[str], Any], example: str) -> Callable[[object], Any]:
+    def validate(value: object) -> Any:
+        if not isinstance(value, str):
+            raise PydanticCustomError("text_expected", f"write it as text, like {example}")
+        try:
+            return parse(value)
+        except PydanticCustomError:
+            raise
+        except ValueError:
+            raise PydanticCustomError(
+                "format", f"not a valid date or time, write it like {example}"
+            ) from None
+
+    return validate
+
+
+def _aware(text: str) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        raise PydanticCustomError(
+            "timezone", "add the time zone, like 2026-11-27T10:30:00+00:00 or ...Z"
+        )
+    return parsed
+
+
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
+
+
+def _clock(text: str) -> dt.time:
+    if not _CLOCK.fullmatch(text):
+        raise ValueError(text)
+    return dt.time.fromisoformat(text)
+
+
+Timestamp = Annotated[
+    dt.datetime, BeforeValidator(_from_text(_aware, "'2026-11-27T10:30:00+00:00'"))
+]
+CalendarDate = Annotated[
+    dt.date, BeforeValidator(_from_text(dt.date.fromisoformat, "'2027-01-15'"))
+]
+ClockTime = Annotated[dt.time, BeforeValidator(_from_text(_clock, "'08:00' (24-hour clock)"))]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ProfileName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+
+
+def location_of(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item in {"continuous", "flex"} and parts and parts[-1] == ".prescription":
+            continue  # pydantic names the union branch; the reader only needs the field
+        else:
+            parts.append(f".{item}")
+    return "".join(parts).lstrip(".") or "record"

@@ -1,0 +1,69 @@
+"""The reservoir over time: when the low-reservoir alarm sounds and when the pump runs dry,
+at the programmed flow and at the top of the pump's accuracy band.
+
+The alarm is calculated by the pump from the programmed rate, not measured, so an
+over-infusing pump can run empty without alarming (TGA 2016): the worst case is what the next
+appointment must beat. Formulas: itb-reference.md section 8.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from itbcheck.dosing import DoseSummary
+from itbcheck.profiles import PumpProfile
+from itbcheck.records import Record
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Days from the visit; None where the pump never gets there (a stopped pump)."""
+
+    fill_volume_ml: Decimal
+    alarm_volume_ml: Decimal
+    daily_volume_ml_per_day: Decimal
+    accuracy_band_percent: Decimal | None
+    days_to_alarm_nominal: Decimal | None
+    days_to_alarm_worst: Decimal | None
+    days_to_empty_nominal: Decimal | None
+    days_to_empty_worst: Decimal | None
+    appointment_days: int
+
+    @property
+    def worst_daily_volume_ml_per_day(self) -> Decimal | None:
+        if self.accuracy_band_percent is None:
+            return None
+        return self.daily_volume_ml_per_day * (100 + self.accuracy_band_percent) / 100
+
+
+def _days(volume: Decimal, daily: Decimal | None) -> Decimal | None:
+    if daily is None or daily <= 0:
+        return None
+    return max(volume, Decimal(0)) / daily
+
+
+def forecast(record: Record, dose: DoseSummary, profile: PumpProfile) -> Forecast:
+    fill = record.refill.fill_volume.value
+    alarm = record.refill.low_reservoir_alarm.value
+    band_fact = profile.accuracy_band
+    band = band_fact.percent if band_fact.verified else None
+    daily = dose.pump_daily_volume_ml_per_day
+    worst = None if band is None else daily * (100 + band) / 100
+    return Forecast(
+        fill_volume_ml=fill,
+        alarm_volume_ml=alarm,
+        daily_volume_ml_per_day=daily,
+        accuracy_band_percent=band,
+        days_to_alarm_nominal=_days(fill - alarm, daily),
+        days_to_alarm_worst=_days(fill - alarm, worst),
+        days_to_empty_nominal=_days(fill, daily),
+        days_to_empty_worst=_days(fill, worst),
+        appointment_days=(record.next_refill - record.visit_time.date()).days,
+    )
+
+
+def date_after(visit_time: dt.datetime, days: Decimal) -> dt.date:
+    """The calendar date (in the visit's time zone) a number of days after the visit."""
+    return (visit_time + dt.timedelta(seconds=float(days * 86400))).date()
