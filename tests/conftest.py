@@ -14,6 +14,7 @@ from typer.testing import CliRunner, Result
 
 from itbcheck.checking import CheckResult, check_document
 from itbcheck.cli import app
+from itbcheck.findings import Severity
 from itbcheck.policy import load_policy
 
 TESTS = Path(__file__).parent
@@ -66,4 +67,10 @@ def check_file(path: Path) -> CheckResult:
 
 
 def codes_of(result: CheckResult) -> list[str]:
-    return sorted(finding.code for finding in result.findings)
+    """The codes that count toward the verdict (CAUTION and STOP), sorted."""
+    return sorted(f.code for f in result.findings if f.severity is not Severity.NOTE)
+
+
+def note_codes_of(result: CheckResult) -> list[str]:
+    """The codes of NOTE findings: what was reported or could not be checked, sorted."""
+    return sorted(f.code for f in result.findings if f.severity is Severity.NOTE)

@@ -280,7 +280,7 @@ def test_audit_entry_of_a_checked_record(monkeypatch: pytest.MonkeyPatch, audit_
     assert {
         "event": "record_checked",
         "verdict": "STOP",
-        "finding_codes": ["CONCENTRATION_MISMATCH"],
+        "finding_codes": ["CONCENTRATION_MISMATCH", "REFILL_AFTER_ALARM", "RATE_RANGE_UNCHECKED"],
         "input_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "patient_token": expected_token,
         "operator": "test-operator",

@@ -13,7 +13,7 @@ from tests.conftest import EXAMPLES, check_file, codes_of
     [
         ("visit-clear.yaml", Verdict.CLEAR, []),
         ("visit-caution.yaml", Verdict.CAUTION, ["DOSE_ABOVE_RANGE"]),
-        ("visit-stop.yaml", Verdict.STOP, ["CONCENTRATION_MISMATCH"]),
+        ("visit-stop.yaml", Verdict.STOP, ["CONCENTRATION_MISMATCH", "REFILL_AFTER_ALARM"]),
     ],
 )
 def test_example_verdicts(name: str, verdict: Verdict, codes: list[str]) -> None:

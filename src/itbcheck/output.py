@@ -18,7 +18,7 @@ from itbcheck import __version__
 from itbcheck.checking import CheckResult
 from itbcheck.checks import CodeInfo
 from itbcheck.exceptions import Problem
-from itbcheck.findings import Finding, Verdict
+from itbcheck.findings import Finding, Severity, Verdict
 from itbcheck.reservoir import date_after
 from itbcheck.units import format_number, format_quantity
 
@@ -26,7 +26,7 @@ JSON_SCHEMA_VERSION = 1
 WIDTH = 80
 
 _VERDICT_LINE = {
-    Verdict.CLEAR: "CLEAR    no finding stops or cautions this refill",
+    Verdict.CLEAR: "CLEAR    proceed: no check found a problem in this record",
     Verdict.CAUTION: "CAUTION  proceed only after reading every finding below",
     Verdict.STOP: "STOP     do not proceed: act on the findings below",
 }
@@ -103,14 +103,20 @@ def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
         f"  flow     {flow} at {programmed} programmed -> {delivered} delivered",
         *_reservoir_lines(result),
     ]
-    if not result.findings:
-        lines += ["", "  No findings."]
-    for number, finding in enumerate(result.findings, start=1):
+    serious = [finding for finding in result.findings if finding.severity > Severity.NOTE]
+    notes = [finding for finding in result.findings if finding.severity is Severity.NOTE]
+    if not serious:
+        lines += ["", "  No finding stops or cautions this refill."]
+    for number, finding in enumerate(serious, start=1):
         lines += ["", f"{number:>2}. {finding.severity.name:<7} {finding.code}  [{finding.hazard}]"]
         lines += _wrap(printable(finding.message), "    ")
         if finding.figures:
             lines += _wrap(f"Figures: {_figures(finding)}", "    ")
         lines += _wrap(printable(f"Action: {finding.action}"), "    ")
+    if notes:
+        lines += ["", "  Notes (do not change the verdict):"]
+        for finding in notes:
+            lines += _wrap(printable(f"{finding.code}: {finding.message}"), "    ")
     return "\n".join(lines) + "\n"
 
 

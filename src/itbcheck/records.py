@@ -47,8 +47,8 @@ class Patient(_Model):
 class Pump(_Model):
     profile: ProfileName = Field(description="Name of a pump profile, e.g. synchromed-ii-20ml.")
     serial: Text = Field(description="Pump serial number; only ever logged as a keyed token.")
-    status_at_arrival: Literal["running", "stopped", "stalled", "empty"] | None = Field(
-        default=None, description="What the interrogation showed before the refill."
+    status_at_arrival: Literal["running", "stopped", "stalled", "empty"] = Field(
+        description="What the interrogation showed before the refill."
     )
     catheter_volume: Volume | None = Field(
         default=None, description="Volume of the implanted catheter, from the implant record."
@@ -60,11 +60,12 @@ class Pump(_Model):
 
 class Refill(_Model):
     drug: Literal["baclofen"]
-    injection_site: Literal["reservoir", "catheter_access_port"] | None = Field(
-        default=None, description="Where the drug was injected: the reservoir fill port."
+    injection_site: Literal["reservoir", "catheter_access_port"] = Field(
+        description="Where the drug was injected: the reservoir fill port, or (an error) the "
+        "catheter access port."
     )
-    previous_concentration: Concentration | None = Field(
-        default=None, description="Concentration the pump held before this refill."
+    previous_concentration: Concentration = Field(
+        description="Concentration the pump held before this refill."
     )
     previous_fill_volume: Volume | None = Field(
         default=None, description="Reservoir volume after the previous refill."

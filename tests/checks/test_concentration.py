@@ -24,7 +24,7 @@ CASES: list[Case] = [
     ("concentration_2_mg_per_ml_vs_2000_mcg_per_ml.yaml", Verdict.CLEAR, []),
     ("standard_500.yaml", Verdict.CLEAR, []),
     ("standard_1000.yaml", Verdict.CLEAR, []),
-    ("screening_strength_50.yaml", Verdict.STOP, ["CONCENTRATION_SCREENING"]),
+    ("screening_strength_50.yaml", Verdict.STOP, ["CONCENTRATION_SCREENING", "REFILL_AFTER_ALARM"]),
     ("nonstandard_1500.yaml", Verdict.CAUTION, ["CONCENTRATION_NONSTANDARD"]),
     (
         "same_visit_in_mcg_per_ml_and_mcg_per_day.yaml",

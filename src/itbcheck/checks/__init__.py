@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from itbcheck.checks import concentration, dose, titration
+from itbcheck.checks import (
+    bridge,
+    concentration,
+    dose,
+    fill,
+    reservoir,
+    residual,
+    restart,
+    schedule,
+    titration,
+)
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo
 from itbcheck.findings import Finding
 
-CHECKS: tuple[Check, ...] = (*dose.CHECKS, *titration.CHECKS, *concentration.CHECKS)
+CHECKS: tuple[Check, ...] = (
+    *dose.CHECKS,
+    *titration.CHECKS,
+    *concentration.CHECKS,
+    *fill.CHECKS,
+    *residual.CHECKS,
+    *reservoir.CHECKS,
+    *schedule.CHECKS,
+    *bridge.CHECKS,
+    *restart.CHECKS,
+)
 
 
 def run_checks(context: CheckContext) -> list[Finding]:

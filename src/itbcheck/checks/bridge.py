@@ -1,0 +1,140 @@
+"""A change of concentration: the old drug still in the pump tubing and catheter (the dead
+volume) reaches the patient at the new flow, unless a bridge bolus clears it at its own rate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.findings import Figure, Finding, Hazard, Severity
+from itbcheck.profiles import trusted
+from itbcheck.units import format_number, format_quantity
+
+_SOURCE = (
+    "Best-practice panel on concentration changes; dead volume = pump tubing (0.140 mL for "
+    "SynchroMed II after the FDA recall) + catheter volume. itb-reference.md sections 4, 6 and 8."
+)
+
+BRIDGE_MISSING = CodeInfo(
+    code="BRIDGE_MISSING",
+    severity=Severity.STOP,
+    hazard=Hazard.WITHDRAWAL,
+    title="Concentration change without a bridge bolus",
+    meaning="The concentration changes at this refill and no bridge bolus is programmed. Until "
+    "the dead volume clears, the patient receives dose x C_old / C_new: too little when the new "
+    "drug is stronger (withdrawal), too much when it is weaker (overdose).",
+    why="500 -> 2000 mcg/mL gives a quarter of the dose for days; 2000 -> 500 gives four times.",
+    source=_SOURCE,
+    example="500 -> 2000 mcg/mL, 0.14 mL tubing + 0.26 mL catheter, 400 mcg/day: 100 mcg/day for "
+    "2 days: STOP.",
+)
+BRIDGE_INCORRECT = CodeInfo(
+    code="BRIDGE_INCORRECT",
+    severity=Severity.STOP,
+    hazard=Hazard.OVERDOSE,
+    title="Bridge bolus does not clear the dead volume at the old drug's rate",
+    meaning="The bridge bolus volume is less than the dead volume, or its flow differs from dose "
+    "/ C_old by more than the policy's tolerance (5 % by default).",
+    why="A bridge that is too fast overdoses with the old drug; one too small leaves old drug "
+    "behind at the wrong rate.",
+    source=_SOURCE,
+    example="Dead volume 0.4 mL, bridge 0.4 mL over 24 h at 400 mcg/day and 500 mcg/mL old "
+    "(needs 0.8 mL/day, runs 0.4 mL/day): STOP.",
+)
+BRIDGE_UNCHECKABLE = CodeInfo(
+    code="BRIDGE_UNCHECKABLE",
+    severity=Severity.STOP,
+    hazard=Hazard.RECORD,
+    title="Concentration change with an unknown dead volume",
+    meaning="The concentration changes, but the catheter volume is not in the record or the "
+    "profile has no verified pump tubing volume, so the dead volume is unknown.",
+    why="Without the dead volume the under- or overdose while it clears cannot be computed.",
+    source=_SOURCE + " Prometra catheter volume: 0.0026 mL/cm of implanted length.",
+    example="500 -> 2000 mcg/mL, no pump.catheter_volume: STOP.",
+)
+
+
+def check_bridge(context: CheckContext) -> Iterator[Finding]:
+    old = context.record.refill.previous_concentration.value
+    new = context.dose.dispensed_concentration_mcg_per_ml
+    flow = context.dose.pump_daily_volume_ml_per_day
+    dose = context.dose.prescribed_daily_dose_mcg_per_day
+    if old == new or flow == 0:
+        return
+    concentrations = [
+        Figure("old_concentration", old, "mcg/mL"),
+        Figure("new_concentration", new, "mcg/mL"),
+    ]
+    tubing = trusted(context.profile.pump_tubing_volume)
+    catheter = context.record.pump.catheter_volume
+    if tubing is None or catheter is None:
+        missing = (
+            "pump.catheter_volume in the record"
+            if catheter is None
+            else (f"a verified pump_tubing_volume in profile {context.profile.name}")
+        )
+        yield finding(
+            BRIDGE_UNCHECKABLE,
+            message=f"The concentration changes from {format_quantity(old, 'mcg/mL')} to "
+            f"{format_quantity(new, 'mcg/mL')}, but the dead volume is unknown: missing "
+            f"{missing}.",
+            action="Enter the catheter volume from the implant record (Prometra: 0.0026 mL per cm "
+            "implanted) and check again; do not program the change until the bridge is known.",
+            figures=concentrations,
+        )
+        return
+    dead = tubing.value + catheter.value
+    clearing_days = dead / flow
+    clearing_dose = flow * old
+    figures = [
+        *concentrations,
+        Figure("dead_volume", dead, "mL"),
+        Figure("prescribed_daily_dose", dose, "mcg/day"),
+        Figure("dose_while_clearing", clearing_dose, "mcg/day"),
+        Figure("clearing_time", clearing_days, "day"),
+    ]
+    bridge = context.record.dosing.bridge_bolus
+    if bridge is None:
+        yield finding(
+            BRIDGE_MISSING,
+            hazard=Hazard.WITHDRAWAL if new > old else Hazard.OVERDOSE,
+            message=f"{format_quantity(old, 'mcg/mL')} -> {format_quantity(new, 'mcg/mL')} with "
+            f"{format_quantity(dead, 'mL')} dead volume and no bridge bolus: the patient gets "
+            f"{format_quantity(clearing_dose, 'mcg/day')} instead of "
+            f"{format_quantity(dose, 'mcg/day')} for {format_number(clearing_days, 1)} days.",
+            action=f"Program a bridge bolus of {format_quantity(dead, 'mL')} at "
+            f"{format_quantity(dose / old, 'mL/day')} (the old concentration's rate), then "
+            "check again.",
+            figures=figures,
+        )
+        return
+    needed = dose / old
+    runs = bridge.volume.value * 24 / bridge.duration.value
+    tolerance = Decimal(context.policy.bridge.rate_tolerance_percent)
+    too_small = bridge.volume.value < dead
+    off_rate = (runs - needed).copy_abs() * 100 > needed * tolerance
+    if too_small or off_rate:
+        problem = (
+            f"its {format_quantity(bridge.volume.value, 'mL')} does not clear the "
+            f"{format_quantity(dead, 'mL')} dead volume"
+            if too_small
+            else f"it runs {format_quantity(runs, 'mL/day')} where "
+            f"{format_quantity(needed, 'mL/day')} (dose / old concentration) is needed"
+        )
+        yield finding(
+            BRIDGE_INCORRECT,
+            hazard=Hazard.OVERDOSE if runs > needed else Hazard.WITHDRAWAL,
+            message=f"The bridge bolus is wrong: {problem}.",
+            action=f"Reprogram the bridge: at least {format_quantity(dead, 'mL')} at "
+            f"{format_quantity(needed, 'mL/day')}, then check again.",
+            figures=[
+                *figures,
+                Figure("bridge_volume", bridge.volume.value, "mL"),
+                Figure("bridge_flow", runs, "mL/day"),
+                Figure("needed_flow", needed, "mL/day"),
+            ],
+        )
+
+
+CHECKS = (Check("bridge", check_bridge, (BRIDGE_MISSING, BRIDGE_INCORRECT, BRIDGE_UNCHECKABLE)),)

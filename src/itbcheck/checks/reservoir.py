@@ -1,0 +1,190 @@
+"""The reservoir against the calendar: does the next refill come before the pump runs low, is
+the interval within the drug's stability, and does the pump outlast it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.findings import Figure, Finding, Hazard, Severity
+from itbcheck.reservoir import date_after
+from itbcheck.units import format_number
+
+REFILL_AFTER_ALARM = CodeInfo(
+    code="REFILL_AFTER_ALARM",
+    severity=Severity.STOP,
+    hazard=Hazard.WITHDRAWAL,
+    title="Next refill too late: the reservoir runs low first",
+    meaning="The next refill appointment is later than the worst-case low-reservoir alarm date "
+    "minus the safety margin (3 days by default). Worst case: the programmed daily volume "
+    "increased by the pump's accuracy band.",
+    why="Withdrawal starts within hours to days of an empty reservoir and can kill; symptoms were "
+    "seen 1-7 days before the alarm, and an over-infusing pump can run dry without alarming.",
+    source="Neurosurgery 2004;55:390; TGA 2016 SynchroMed II alert; refill 3-5 days before the "
+    "alarm date (Gillette Children's). itb-reference.md sections 3, 5, 8 and 9.",
+    example="40 mL filled, 0.6 mL/day, 2 mL alarm, +14.5 % band: alarm on day 55.3 at worst; "
+    "appointment on day 52 CLEAR, on day 53 STOP.",
+)
+NEXT_REFILL_NOT_AFTER_VISIT = CodeInfo(
+    code="NEXT_REFILL_NOT_AFTER_VISIT",
+    severity=Severity.STOP,
+    hazard=Hazard.RECORD,
+    title="Next refill date is not after the visit",
+    meaning="The next refill appointment is on or before the day of this visit.",
+    why="A record that cannot say when the pump will next be refilled cannot be checked for "
+    "running out.",
+    source="itbcheck safety principle 1 (fail closed).",
+    example="visit on 2026-11-27, next_refill 2026-11-20: STOP.",
+)
+ACCURACY_BAND_UNVERIFIED = CodeInfo(
+    code="ACCURACY_BAND_UNVERIFIED",
+    severity=Severity.CAUTION,
+    hazard=Hazard.WITHDRAWAL,
+    title="Worst-case alarm date could not be computed",
+    meaning="The pump profile has no verified accuracy band, so only the nominal alarm date is "
+    "known.",
+    why="An over-infusing pump reaches its alarm early; without the band the margin is unknown.",
+    source="itbcheck safety principle 3; itb-reference.md section 5.",
+    example="A profile with accuracy_band verified = false: CAUTION.",
+)
+REFILL_INTERVAL_BEYOND_STABILITY = CodeInfo(
+    code="REFILL_INTERVAL_BEYOND_STABILITY",
+    severity=Severity.CAUTION,
+    hazard=Hazard.DEVICE,
+    title="Refill interval beyond the drug-stability limit",
+    meaning="The days to the next refill exceed the profile's drug-stability limit (the longest "
+    "time the drug may stay in the reservoir).",
+    why="Drug kept past its stability limit may lose strength: under-dosing and withdrawal.",
+    source="Profile drug_stability_limit (180 days quoted for SynchroMed II, UNVERIFIED). "
+    "itb-reference.md sections 5 and 9.",
+    example="Next refill 200 days away with a 180-day limit: CAUTION.",
+)
+STABILITY_UNCHECKED = CodeInfo(
+    code="STABILITY_UNCHECKED",
+    severity=Severity.NOTE,
+    hazard=Hazard.DEVICE,
+    title="Drug-stability limit unknown for this pump",
+    meaning="The pump profile gives no drug-stability limit, so the refill interval was not "
+    "checked against one.",
+    why="itbcheck says what it could not check rather than assume a number.",
+    source="itbcheck safety principle 3.",
+    example="Prometra II profiles ship without a stability limit: NOTE.",
+)
+PUMP_END_OF_SERVICE = CodeInfo(
+    code="PUMP_END_OF_SERVICE",
+    severity=Severity.CAUTION,
+    hazard=Hazard.WITHDRAWAL,
+    title="Pump reaches replacement or end of service before the next refill",
+    meaning="The elective-replacement (ERI) or end-of-service date shown by the pump falls on or "
+    "before the next refill appointment.",
+    why="After ERI a SynchroMed II stops within 90 days; a stopped pump means withdrawal.",
+    source="SynchroMed II alarms and service life. itb-reference.md section 5.",
+    example="end_of_service 2027-01-01, next refill 2027-01-15: CAUTION.",
+)
+
+
+def _days(name: str, value: Decimal) -> Figure:
+    return Figure(name, value, "day")
+
+
+def check_refill_date(context: CheckContext) -> Iterator[Finding]:
+    outlook = context.forecast
+    record = context.record
+    appointment = outlook.appointment_days
+    if appointment <= 0:
+        yield finding(
+            NEXT_REFILL_NOT_AFTER_VISIT,
+            message=f"next_refill {record.next_refill.isoformat()} is not after the visit on "
+            f"{record.visit_time.date().isoformat()}.",
+            action="Enter the next refill appointment, then check again.",
+            figures=[_days("appointment_days", Decimal(appointment))],
+        )
+        return
+    nominal, worst = outlook.days_to_alarm_nominal, outlook.days_to_alarm_worst
+    if nominal is None:
+        return  # nothing flows, nothing runs out; stopping the pump is its own finding
+    margin = context.policy.reservoir.refill_margin.value / 24
+    limit = (worst if worst is not None else nominal) - margin
+    figures = [
+        Figure("fill_volume", outlook.fill_volume_ml, "mL"),
+        Figure("alarm_volume", outlook.alarm_volume_ml, "mL"),
+        Figure("daily_volume", outlook.daily_volume_ml_per_day, "mL/day"),
+        _days("days_to_alarm_nominal", nominal),
+        *([_days("days_to_alarm_worst", worst)] if worst is not None else []),
+        _days("margin", margin),
+        _days("appointment_days", Decimal(appointment)),
+    ]
+    if worst is None:
+        yield finding(
+            ACCURACY_BAND_UNVERIFIED,
+            message=f"Low-reservoir alarm nominally on day {format_number(nominal, 1)}; profile "
+            f"{context.profile.name} has no verified accuracy band for the worst case.",
+            action="Book the refill with a wider margin, and have biomedical engineering verify "
+            "the profile's accuracy band.",
+            figures=figures,
+        )
+    if appointment > limit:
+        earliest_alarm = worst if worst is not None else nominal
+        latest = date_after(record.visit_time, limit)
+        alarm_date = date_after(record.visit_time, earliest_alarm)
+        yield finding(
+            REFILL_AFTER_ALARM,
+            message=f"Next refill on day {appointment} ({record.next_refill.isoformat()}), but "
+            f"the low-reservoir alarm may sound on day {format_number(earliest_alarm, 1)} "
+            f"({alarm_date.isoformat()}); with a {format_number(margin)}-day margin the refill "
+            f"is due by day {format_number(limit, 1)} ({latest.isoformat()}).",
+            action=f"Book the next refill on or before {latest.isoformat()}.",
+            figures=figures,
+        )
+
+
+def check_stability(context: CheckContext) -> Iterator[Finding]:
+    fact = context.profile.drug_stability_limit
+    appointment = context.forecast.appointment_days
+    if fact.value is None:
+        yield finding(
+            STABILITY_UNCHECKED,
+            message=f"Profile {context.profile.name} gives no drug-stability limit; the "
+            f"{appointment}-day refill interval was not checked against one.",
+            action="Confirm the interval against the drug label.",
+        )
+        return
+    limit_days = fact.value.value / 24
+    if appointment > limit_days:
+        unverified = "" if fact.verified else " (an unverified profile value)"
+        yield finding(
+            REFILL_INTERVAL_BEYOND_STABILITY,
+            message=f"The next refill is {appointment} days away, beyond the "
+            f"{format_number(limit_days)}-day drug-stability limit{unverified}.",
+            action="Book an earlier refill, or confirm with pharmacy that the drug is stable "
+            "that long.",
+            figures=[_days("appointment_days", Decimal(appointment)), _days("limit", limit_days)],
+        )
+
+
+def check_end_of_service(context: CheckContext) -> Iterator[Finding]:
+    record = context.record
+    end = record.pump.end_of_service
+    if end is not None and end <= record.next_refill:
+        yield finding(
+            PUMP_END_OF_SERVICE,
+            message=f"The pump shows replacement or end of service on {end.isoformat()}, on or "
+            f"before the next refill on {record.next_refill.isoformat()}.",
+            action="Tell the implanting team now so the replacement is booked before the pump "
+            "stops.",
+            figures=[
+                _days("days_to_end_of_service", Decimal((end - record.visit_time.date()).days))
+            ],
+        )
+
+
+CHECKS = (
+    Check(
+        "refill_date",
+        check_refill_date,
+        (REFILL_AFTER_ALARM, NEXT_REFILL_NOT_AFTER_VISIT, ACCURACY_BAND_UNVERIFIED),
+    ),
+    Check("stability", check_stability, (REFILL_INTERVAL_BEYOND_STABILITY, STABILITY_UNCHECKED)),
+    Check("end_of_service", check_end_of_service, (PUMP_END_OF_SERVICE,)),
+)
