@@ -1,23 +1,22 @@
 """The audit log: one JSON line per check, rejected input included, never a raw identifier.
 
-Entries are built with structlog and written by `_AuditSink`, which appends each line with a
-single write under an exclusive lock and fsyncs it before the command may report anything.
+Entries are built with structlog and written by `_AuditSink` into the hash chain of
+`auditchain`: one write under an exclusive lock, fsynced before the command may report
+anything.
 Patient identifiers and pump serials appear only as keyed HMAC-SHA256 tokens; with no key
 configured the entry says they were withheld. Nothing a validation error saw is logged.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
-import json
-import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from itbcheck.auditchain import Appended, ChainError, append
 from itbcheck.exceptions import AuditWriteError, ConfigurationError, Problem
 
 KEY_ENV = "ITBCHECK_AUDIT_KEY"
@@ -102,51 +101,40 @@ def identifiers_in(data: object) -> Identifiers:
 
 
 class _AuditSink:
-    """structlog's final destination: appends one rendered line, durably, or raises."""
+    """structlog's final destination: appends the entry to the hash chain, durably, or raises."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def msg(self, line: str) -> None:
-        data = (line + "\n").encode("utf-8")
+    def msg(self, **fields: Any) -> Appended:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            created = not self.path.exists()
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                written = os.write(fd, data)
-                if written != len(data):
-                    raise OSError(f"short write ({written} of {len(data)} bytes)")
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            if created:
-                directory = os.open(self.path.parent, os.O_RDONLY)
-                try:
-                    os.fsync(directory)
-                finally:
-                    os.close(directory)
+            return append(self.path, fields)
         except OSError as error:
             reason = error.strerror or str(error)
             raise AuditWriteError(f"cannot write the audit log {self.path}: {reason}") from None
+        except ChainError as error:
+            raise AuditWriteError(
+                f"cannot append to the audit log {self.path}: {error}; run "
+                "'itbcheck audit verify' on it"
+            ) from None
 
 
-def _render(_: object, __: str, event: MutableMapping[str, Any]) -> str:
-    return json.dumps(
-        event, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False
-    )
+def _as_fields(_: object, __: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
+    # A dict from the last processor reaches the sink as keyword arguments, unrendered: the
+    # sink serialises it itself, inside the lock, once it knows the entry's place in the chain.
+    return event
 
 
-def write_entry(path: Path, event: str, fields: Mapping[str, Any]) -> None:
+def write_entry(path: Path, event: str, fields: Mapping[str, Any]) -> Appended:
     """Append one audit entry, or raise AuditWriteError. Event names are past tense:
     record_checked, record_rejected, check_failed."""
     import structlog
 
     logger = structlog.wrap_logger(
         _AuditSink(path),
-        processors=[_render],
+        processors=[_as_fields],
         wrapper_class=structlog.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    logger.msg(event, schema=ENTRY_SCHEMA, **fields)
+    appended: Appended = logger.msg(event, schema=ENTRY_SCHEMA, **fields)
+    return appended

@@ -5,43 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import enum
-import functools
 import getpass
 import hashlib
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from itbcheck import __version__
-from itbcheck.exceptions import (
-    AuditWriteError,
-    ConfigurationError,
-    InvalidRecordError,
-    ItbcheckError,
-    Problem,
-)
-
-
-class ExitCode(enum.IntEnum):
-    CLEAR = 0
-    USAGE = 2
-    INVALID_RECORD = 3
-    CONFIGURATION = 4
-    AUDIT_FAILED = 5
-    CAUTION = 10
-    STOP = 20
-    INTERNAL = 70
-
-
-class OutputFormat(enum.StrEnum):
-    HUMAN = "human"
-    JSON = "json"
-
+from itbcheck.cli._handling import ExitCode, OutputFormat, fail, guarded
+from itbcheck.exceptions import ConfigurationError, InvalidRecordError, ItbcheckError, Problem
 
 app = typer.Typer(
     name="itbcheck",
@@ -50,53 +26,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _fail(lines: list[str], code: ExitCode) -> typer.Exit:
-    for line in lines:
-        typer.echo(line, err=True)
-    return typer.Exit(int(code))
-
-
-def _guarded(command: F) -> F:
-    """One error handler for every command: typed errors become one line per problem and their
-    exit code; anything else is a bug, reported without a traceback or any input value."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from itbcheck.output import problem_lines
-
-        try:
-            return command(*args, **kwargs)
-        except InvalidRecordError as error:
-            raise _fail(
-                problem_lines(error.source, error.problems), ExitCode.INVALID_RECORD
-            ) from None
-        except ConfigurationError as error:
-            raise _fail(
-                problem_lines(error.source, error.problems), ExitCode.CONFIGURATION
-            ) from None
-        except AuditWriteError as error:
-            raise _fail(
-                [f"error: {error}", "error: the check was not recorded, so no verdict is given"],
-                ExitCode.AUDIT_FAILED,
-            ) from None
-        except (typer.Exit, typer.Abort):
-            raise
-        except Exception as error:
-            if os.environ.get("ITBCHECK_DEBUG") == "1":
-                raise  # for developers only: a traceback may hold record values
-            raise _fail(
-                [
-                    f"internal error: {type(error).__name__}; this is a bug in itbcheck, "
-                    "nothing was checked. Please report it with the command you ran."
-                ],
-                ExitCode.INTERNAL,
-            ) from None
-
-    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature typer reads
 
 
 def _version(value: bool) -> None:
@@ -141,8 +70,21 @@ def _audit_problems(problems: tuple[Problem, ...]) -> list[dict[str, str]]:
     ]
 
 
+def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> None:
+    from itbcheck.audit import write_entry
+
+    appended = write_entry(path, event, fields)
+    if appended.quarantined_bytes:
+        typer.echo(
+            f"warning: the audit log {path} ended in a torn line "
+            f"({appended.quarantined_bytes} bytes) left by an interrupted write; it is kept and "
+            f"quarantined by entry {appended.entry['seq'] - 1}",
+            err=True,
+        )
+
+
 @app.command()
-@_guarded
+@guarded
 def check(
     record: Annotated[str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.")],
     output_format: Annotated[
@@ -195,7 +137,7 @@ def check(
         result = check_document(raw, source, loaded_policy)
     except (InvalidRecordError, ConfigurationError) as error:
         rejected = isinstance(error, InvalidRecordError)
-        audit.write_entry(
+        _audit(
             log_path,
             "record_rejected" if rejected else "check_failed",
             {
@@ -213,7 +155,7 @@ def check(
     except ItbcheckError:
         raise
     except Exception as error:
-        audit.write_entry(
+        _audit(
             log_path,
             "check_failed",
             {
@@ -225,7 +167,7 @@ def check(
             },
         )
         raise
-    audit.write_entry(
+    _audit(
         log_path,
         "record_checked",
         {
@@ -254,7 +196,7 @@ def check(
 
 
 @app.command()
-@_guarded
+@guarded
 def explain(
     code: Annotated[
         str | None, typer.Argument(help="A finding code; omit to list them all.")
@@ -270,11 +212,18 @@ def explain(
         return
     info = codes.get(code.upper())
     if info is None:
-        raise _fail(
+        raise fail(
             [f"error: unknown finding code {code!r}; run 'itbcheck explain' to list them"],
             ExitCode.USAGE,
         )
     typer.echo(render_explain(info), nl=False)
+
+
+from itbcheck.cli.audit import audit_app  # noqa: E402 - the sub-app needs nothing from here
+
+app.add_typer(audit_app, name="audit")
+
+__all__ = ["ExitCode", "OutputFormat", "app", "main"]
 
 
 def main() -> None:

@@ -1,0 +1,284 @@
+"""The audit log's hash chain: canonical entries, crash-safe appends, and verification.
+
+Each line is one entry in canonical JSON (sorted keys, no spaces, UTF-8, no NaN). `hash` is
+the SHA-256 of the entry without its `hash` key; `prev_hash` is the previous entry's hash, so
+an edit, a deletion, a reordering or an insertion anywhere breaks the chain. Truncating the
+tail or rewriting the whole log with fresh hashes does not: a keyed checkpoint kept by the
+receiver of an export catches those (see `checkpoint` below; RFC 6962's principle).
+
+Appends take an exclusive lock, read the head, and write the new line (with any quarantine
+entry) in one write, then fsync. A torn last line left by a crash is never removed or
+overwritten: the next append terminates it and adds a `torn_tail_quarantined` entry naming
+its length and hash, which verification accepts in that one position only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+GENESIS = "0" * 64
+QUARANTINE_EVENT = "torn_tail_quarantined"
+_TAIL_BLOCK = 65536
+REQUIRED_KEYS = {"seq": int, "prev_hash": str, "hash": str, "event": str, "schema": int}
+
+
+class ChainError(Exception):
+    """The log cannot be appended to or read as a chain; carries the reason."""
+
+
+def canonical(entry: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def entry_hash(entry: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+
+
+def sealed(fields: Mapping[str, Any], *, seq: int, prev_hash: str) -> dict[str, Any]:
+    """The entry with its place in the chain and its own hash."""
+    entry = {**fields, "seq": seq, "prev_hash": prev_hash}
+    entry["hash"] = entry_hash(entry)
+    return entry
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def parse_line(line: bytes) -> dict[str, Any]:
+    """One entry, strictly: valid canonical JSON with the chain keys; raises ValueError."""
+    entry = json.loads(line, object_pairs_hook=_unique, parse_constant=_reject_constant)
+    if not isinstance(entry, dict):
+        raise ValueError("not a JSON object")
+    return entry
+
+
+def schema_problem(entry: Mapping[str, Any]) -> str | None:
+    for key, kind in REQUIRED_KEYS.items():
+        if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):
+            return f"missing or mistyped {key!r}"
+    return None
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+    torn: bytes  # bytes after the last newline: a write a crash cut short
+
+
+def _read_head(fd: int) -> Head:
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return Head(0, GENESIS, b"")
+    end = size
+    buffer = b""
+    while True:
+        start = max(0, end - _TAIL_BLOCK)
+        buffer = os.pread(fd, end - start, start) + buffer
+        end = start
+        newline_count = buffer.count(b"\n")
+        complete_tail = buffer.endswith(b"\n")
+        if newline_count >= (2 if complete_tail else 1) or start == 0:
+            break
+    torn = b""
+    if not buffer.endswith(b"\n"):
+        cut = buffer.rfind(b"\n")
+        torn = buffer[cut + 1 :]
+        buffer = buffer[: cut + 1]
+    lines = buffer.rstrip(b"\n").split(b"\n")
+    if lines == [b""]:
+        return Head(0, GENESIS, torn)
+    try:
+        last = parse_line(lines[-1])
+    except ValueError:
+        raise ChainError("the last complete line is not an audit entry") from None
+    problem = schema_problem(last)
+    if problem is not None or last["hash"] != entry_hash(last):
+        raise ChainError("the last complete entry does not verify")
+    return Head(last["seq"], last["hash"], torn)
+
+
+@dataclass(frozen=True)
+class Appended:
+    entry: dict[str, Any]
+    quarantined_bytes: int
+
+
+def append(path: Path, fields: Mapping[str, Any]) -> Appended:
+    """Append one entry durably, or raise OSError / ChainError. Nothing is reported as logged
+    unless the bytes reached the disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        head = _read_head(fd)
+        data = b""
+        seq, prev = head.seq, head.hash
+        if head.torn:
+            quarantine = sealed(
+                {
+                    "schema": fields.get("schema", 1),
+                    "event": QUARANTINE_EVENT,
+                    "timestamp": fields.get("timestamp"),
+                    "torn_length": len(head.torn),
+                    "torn_sha256": hashlib.sha256(head.torn).hexdigest(),
+                },
+                seq=seq + 1,
+                prev_hash=prev,
+            )
+            data += b"\n" + canonical(quarantine) + b"\n"
+            seq, prev = quarantine["seq"], quarantine["hash"]
+        entry = sealed(fields, seq=seq + 1, prev_hash=prev)
+        data += canonical(entry) + b"\n"
+        written = os.write(fd, data)
+        if written != len(data):
+            raise OSError(f"short write ({written} of {len(data)} bytes)")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    return Appended(entry, len(head.torn))
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    head_seq: int
+    head_hash: str
+    bad_line: int | None = None
+    reason: str | None = None
+    quarantined: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.bad_line is None
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes, ends with a newline)."""
+    start = 0
+    number = 0
+    while start < len(data):
+        number += 1
+        end = data.find(b"\n", start)
+        if end == -1:
+            yield number, data[start:], False
+            return
+        yield number, data[start:end], True
+        start = end + 1
+
+
+_NOT_JSON = "not JSON"
+
+
+def _checked(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """The entry on a line, or why it is not a sound entry on its own."""
+    try:
+        entry = parse_line(line)
+    except (ValueError, UnicodeDecodeError):
+        return None, _NOT_JSON
+    problem = schema_problem(entry)
+    if problem is not None:
+        return None, f"wrong schema: {problem}"
+    if canonical(entry) != line or entry["hash"] != entry_hash(entry):
+        return None, "edited: the entry does not match its hash"
+    return entry, None
+
+
+def _link_problem(entry: Mapping[str, Any], seq: int, head: str) -> str | None:
+    """Why the entry does not follow the one before it in the chain, or None."""
+    if entry["seq"] > seq + 1:
+        return f"deleted: entries {seq + 1} to {entry['seq'] - 1} are missing"
+    if entry["seq"] == seq and seq > 0:
+        return f"inserted: a second entry {seq}"
+    if entry["seq"] < seq + 1:
+        return f"reordered: entry {entry['seq']} comes after {seq}"
+    if entry["prev_hash"] != head:
+        return "inserted or replaced: the link to the previous entry is broken"
+    return None
+
+
+def _quarantines(entry: Mapping[str, Any], torn: bytes) -> bool:
+    return (
+        entry["event"] == QUARANTINE_EVENT
+        and entry.get("torn_sha256") == hashlib.sha256(torn).hexdigest()
+        and entry.get("torn_length") == len(torn)
+    )
+
+
+def verify(data: bytes) -> Verification:
+    """Walk the chain and report the first line that breaks it, with the reason."""
+    seq, head, entries, quarantined = 0, GENESIS, 0, 0
+    torn: tuple[int, bytes] | None = None  # a cut-short line, sound only if quarantined next
+    for line_number, line, terminated in _lines(data):
+        number = line_number
+        entry, problem = _checked(line)
+        if not terminated:
+            entry, problem = None, "torn tail: the last line was cut short (an interrupted write)"
+        elif problem == _NOT_JSON and torn is None:
+            torn = (number, line)
+            continue
+        elif torn is not None:
+            if entry is None or not _quarantines(entry, torn[1]):
+                number, entry, problem = torn[0], None, _NOT_JSON
+            else:
+                torn, quarantined = None, quarantined + 1
+        if entry is not None:
+            problem = _link_problem(entry, seq, head)
+        if problem is not None or entry is None:
+            return Verification(entries, seq, head, number, problem, quarantined)
+        seq, head, entries = entry["seq"], entry["hash"], entries + 1
+    if torn is not None:
+        return Verification(entries, seq, head, torn[0], _NOT_JSON, quarantined)
+    return Verification(entries, seq, head, quarantined=quarantined)
+
+
+def checkpoint(key: bytes, seq: int, head_hash: str) -> dict[str, Any]:
+    """A keyed statement of the log's head, for the receiver of an export to keep."""
+    mac = hmac.new(key, f"itbcheck-checkpoint:{seq}:{head_hash}".encode(), hashlib.sha256)
+    return {"seq": seq, "head_hash": head_hash, "hmac": mac.hexdigest()}
+
+
+def checkpoint_problem(key: bytes, point: Mapping[str, Any], data: bytes) -> str | None:
+    """Why the log does not extend the checkpoint, or None. Catches truncation and rewrites."""
+    seq, head = point.get("seq"), point.get("head_hash")
+    if not isinstance(seq, int) or not isinstance(head, str):
+        return "the checkpoint file is not a checkpoint"
+    if not hmac.compare_digest(checkpoint(key, seq, head)["hmac"], str(point.get("hmac"))):
+        return "the checkpoint's HMAC does not match this key (forged, or another key)"
+    for _, line, _ in _lines(data):
+        try:
+            entry = parse_line(line)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if entry.get("seq") == seq:
+            if entry.get("hash") == head:
+                return None
+            return f"rewritten: entry {seq} differs from the one the checkpoint saw"
+    return f"truncated: entry {seq}, seen by the checkpoint, is no longer in the log"

@@ -1,0 +1,79 @@
+"""How every itbcheck command ends: its exit code, and the one handler that turns errors into
+one line per problem on stderr. Exit codes are documented in docs/exit-codes.md."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from itbcheck.exceptions import AuditWriteError, ConfigurationError, InvalidRecordError
+
+
+class ExitCode(enum.IntEnum):
+    CLEAR = 0
+    USAGE = 2
+    INVALID_RECORD = 3
+    CONFIGURATION = 4
+    AUDIT_FAILED = 5
+    AUDIT_INVALID = 6
+    CAUTION = 10
+    STOP = 20
+    INTERNAL = 70
+
+
+class OutputFormat(enum.StrEnum):
+    HUMAN = "human"
+    JSON = "json"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(lines: list[str], code: ExitCode) -> typer.Exit:
+    for line in lines:
+        typer.echo(line, err=True)
+    return typer.Exit(int(code))
+
+
+def guarded(command: F) -> F:
+    """One error handler for every command: typed errors become one line per problem and their
+    exit code; anything else is a bug, reported without a traceback or any input value."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from itbcheck.output import problem_lines
+
+        try:
+            return command(*args, **kwargs)
+        except InvalidRecordError as error:
+            raise fail(
+                problem_lines(error.source, error.problems), ExitCode.INVALID_RECORD
+            ) from None
+        except ConfigurationError as error:
+            raise fail(
+                problem_lines(error.source, error.problems), ExitCode.CONFIGURATION
+            ) from None
+        except AuditWriteError as error:
+            raise fail(
+                [f"error: {error}", "error: the check was not recorded, so no verdict is given"],
+                ExitCode.AUDIT_FAILED,
+            ) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as error:
+            if os.environ.get("ITBCHECK_DEBUG") == "1":
+                raise  # for developers only: a traceback may hold record values
+            raise fail(
+                [
+                    f"internal error: {type(error).__name__}; this is a bug in itbcheck, "
+                    "nothing was checked. Please report it with the command you ran."
+                ],
+                ExitCode.INTERNAL,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature typer reads
