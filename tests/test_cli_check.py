@@ -366,3 +366,23 @@ def test_version() -> None:
     from itbcheck import __version__
 
     assert f"itbcheck {__version__}\n" == run_cli("--version").stdout
+
+
+def test_a_key_under_an_unknown_field_never_reaches_the_audit_log(
+    tmp_path: Path, audit_log: Path
+) -> None:
+    """A problem under a key the format does not know is logged as (withheld), not the key."""
+    path = tmp_path / "record.yaml"
+    path.write_text("record_version: 1\nJohn Smith 1970-01-01: !!float 1\n", "utf-8")
+    run_cli("check", str(path))
+    [entry] = audit_entries(audit_log)
+    assert [{"location": "(withheld)", "kind": "structure"}] == entry["problems"]
+    assert "John Smith" not in audit_log.read_text("utf-8")
+
+
+@pytest.mark.parametrize("text", ["MRN\u0000123", "Dr\u202eevil", "line\nbreak"])
+def test_control_characters_in_text_fields_are_refused(text: str, tmp_path: Path) -> None:
+    """NUL, bidirectional overrides and newlines in a text field are refused, not displayed."""
+    result = run_cli("check", str(_write(tmp_path, _with(("patient", "id"), text))))
+    assert ExitCode.INVALID_RECORD == result.exit_code
+    assert "patient.id: control characters are not accepted" in result.stderr

@@ -74,7 +74,8 @@ def parse_line(line: bytes) -> dict[str, Any]:
 
 def schema_problem(entry: Mapping[str, Any]) -> str | None:
     for key, kind in REQUIRED_KEYS.items():
-        if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):
+        value = entry.get(key)
+        if type(value) is not kind:  # exact: a bool is not a sequence number
             return f"missing or mistyped {key!r}"
     return None
 
@@ -180,9 +181,8 @@ class Verification:
         return self.bad_line is None
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, bytes, ends with a newline)."""
-    start = 0
+def _lines(data: bytes, start: int = 0) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number counted from `start`, bytes, ends with a newline)."""
     number = 0
     while start < len(data):
         number += 1
@@ -198,15 +198,28 @@ _NOT_JSON = "not JSON"
 
 
 def _checked(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    """The entry on a line, or why it is not a sound entry on its own."""
+    """The entry on a line, or why it is not a sound entry on its own.
+
+    The line must be exactly the canonical form of what it parses to, which also refuses
+    duplicate keys, NaN and any re-spacing. Since every entry has an "event" key, which sorts
+    before "hash", the unsealed form is the line without its ',"hash":"..."' member: hashing
+    those bytes gives the same answer as `entry_hash` at a fraction of the cost.
+    """
     try:
-        entry = parse_line(line)
+        entry = json.loads(line)
     except (ValueError, UnicodeDecodeError):
+        return None, _NOT_JSON
+    if not isinstance(entry, dict):
         return None, _NOT_JSON
     problem = schema_problem(entry)
     if problem is not None:
         return None, f"wrong schema: {problem}"
-    if canonical(entry) != line or entry["hash"] != entry_hash(entry):
+    try:
+        sound = canonical(entry) == line
+    except ValueError:  # NaN or infinity, which canonical JSON cannot hold
+        sound = False
+    member = b',"hash":"' + entry["hash"].encode() + b'"'
+    if not sound or hashlib.sha256(line.replace(member, b"", 1)).hexdigest() != entry["hash"]:
         return None, "edited: the entry does not match its hash"
     return entry, None
 
@@ -232,12 +245,23 @@ def _quarantines(entry: Mapping[str, Any], torn: bytes) -> bool:
     )
 
 
-def verify(data: bytes) -> Verification:
+@dataclass(frozen=True)
+class Resume:
+    """Where a verification may pick up: the state after the entry ending at `offset`. A log
+    that grows can be verified from the last verified point instead of from the start."""
+
+    offset: int = 0
+    line: int = 0
+    seq: int = 0
+    head: str = GENESIS
+
+
+def verify(data: bytes, resume: Resume = Resume()) -> Verification:
     """Walk the chain and report the first line that breaks it, with the reason."""
-    seq, head, entries, quarantined = 0, GENESIS, 0, 0
+    seq, head, entries, quarantined = resume.seq, resume.head, 0, 0
     torn: tuple[int, bytes] | None = None  # a cut-short line, sound only if quarantined next
-    for line_number, line, terminated in _lines(data):
-        number = line_number
+    for line_number, line, terminated in _lines(data, resume.offset):
+        number = resume.line + line_number
         entry, problem = _checked(line)
         if not terminated:
             entry, problem = None, "torn tail: the last line was cut short (an interrupted write)"

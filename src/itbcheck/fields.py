@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     PlainSerializer,
     PlainValidator,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
-from itbcheck.exceptions import UnitError
+from itbcheck.exceptions import Problem, UnitError
 from itbcheck.units import Kind, Measured, parse_quantity
 
 
@@ -105,7 +109,18 @@ CalendarDate = Annotated[
     dt.date, BeforeValidator(_from_text(dt.date.fromisoformat, "'2027-01-15'"))
 ]
 ClockTime = Annotated[dt.time, BeforeValidator(_from_text(_clock, "'08:00' (24-hour clock)"))]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _no_control_characters(text: str) -> str:
+    # Escapes such as "\u0000" or a right-to-left override would reach terminals and exports.
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text):
+        raise PydanticCustomError("control_character", "control characters are not accepted")
+    return text
+
+
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_control_characters)
+]
 ProfileName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 
 
@@ -119,3 +134,41 @@ def location_of(loc: tuple[int | str, ...]) -> str:
         else:
             parts.append(f".{item}")
     return "".join(parts).lstrip(".") or "record"
+
+
+_MESSAGES = {
+    "extra_forbidden": ("unknown_field", "unknown field"),
+    "missing": ("missing", "missing field"),
+    "union_tag_not_found": ("missing", "missing field 'mode': write continuous or flex"),
+    "union_tag_invalid": ("invalid", "mode must be continuous or flex"),
+}
+
+
+def shown(value: object) -> str:
+    """An input value as a nurse would write it, short, for an error line (never logged)."""
+    if value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, int | Decimal | float):
+        text = str(value)
+    elif isinstance(value, dict):
+        text = "a mapping"
+    elif isinstance(value, list | tuple):
+        text = "a list"
+    else:
+        text = type(value).__name__
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def problems_from(error: ValidationError) -> list[Problem]:
+    """One Problem per pydantic error: where, what (in plain words), and what was written."""
+    problems: list[Problem] = []
+    for item in error.errors(include_url=False):
+        kind, message = _MESSAGES.get(item["type"], (item["type"], item["msg"]))
+        value = None if kind == "missing" else shown(item.get("input"))
+        problems.append(Problem(location_of(item["loc"]), message, value, kind))
+    return problems

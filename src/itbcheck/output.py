@@ -211,7 +211,7 @@ def problem_lines(source: str, problems: Iterable[Problem]) -> list[str]:
     """One line per problem: where, what is wrong, and what was written there."""
     lines = []
     for problem in problems:
-        shown = "" if problem.value is None else f" (got {printable(problem.value)!r})"
+        shown = "" if problem.value is None else f" (got {printable(problem.value)})"
         lines.append(printable(f"{source}: {problem.location}: {problem.message}") + shown)
     return lines
 

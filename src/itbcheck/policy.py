@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.fields import BolusDose, Concentration, DoseRate, Duration, location_of
+from itbcheck.fields import BolusDose, Concentration, DoseRate, Duration, problems_from
 from itbcheck.units import Measured
 
 Source = Annotated[str, StringConstraints(min_length=10)]
@@ -97,10 +97,7 @@ def parse_policy(text: str, source: str) -> Policy:
     except tomllib.TOMLDecodeError as error:
         raise ConfigurationError([Problem("policy", f"not valid TOML: {error}")], source) from None
     except ValidationError as error:
-        problems = [
-            Problem(location_of(item["loc"]), item["msg"])
-            for item in error.errors(include_url=False)
-        ]
+        problems = problems_from(error)
         raise ConfigurationError(problems, source) from None
     problems = _consistency_problems(policy)
     if problems:

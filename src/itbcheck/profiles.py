@@ -18,7 +18,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.fields import Duration, Volume, VolumeRate, location_of
+from itbcheck.fields import Duration, Volume, VolumeRate, problems_from
 from itbcheck.units import Measured
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
@@ -100,10 +100,7 @@ def parse_profile(text: str, source: str) -> PumpProfile:
     except tomllib.TOMLDecodeError as error:
         raise ConfigurationError([Problem("profile", f"not valid TOML: {error}")], source) from None
     except ValidationError as error:
-        problems = [
-            Problem(location_of(item["loc"]), item["msg"])
-            for item in error.errors(include_url=False)
-        ]
+        problems = problems_from(error)
         raise ConfigurationError(problems, source) from None
 
 

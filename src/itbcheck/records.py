@@ -9,6 +9,8 @@ The format is documented, with an annotated example, in docs/record-format.md.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import typing
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -27,7 +29,8 @@ from itbcheck.fields import (
     Text,
     Timestamp,
     Volume,
-    location_of,
+    problems_from,
+    shown,
 )
 
 RECORD_VERSION = 1
@@ -166,23 +169,24 @@ class Record(_Model):
     overrides: tuple[Override, ...] = Field(default=(), max_length=10, strict=False)
 
 
-def _problems(error: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
-    for item in error.errors(include_url=False):
-        kind, message = item["type"], item["msg"]
-        if kind == "extra_forbidden":
-            kind, message = "unknown_field", "unknown field"
-        elif kind == "missing":
-            message = "missing field"
-        shown = None if kind == "missing" else _shown(item.get("input"))
-        problems.append(Problem(location_of(item["loc"]), message, shown, kind))
-    return problems
+def _field_names(model: type[BaseModel]) -> set[str]:
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(name)
+        for argument in (info.annotation, *typing.get_args(info.annotation)):
+            for inner in (argument, *typing.get_args(argument)):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    names |= _field_names(inner)
+    return names
 
 
-def _shown(value: object) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= 60 else text[:57] + "..."
+_FIELD_NAMES = frozenset(_field_names(Record) | {"record"})
+
+
+def is_schema_location(location: str) -> bool:
+    """True when every part of a problem's location is a field name of the record format."""
+    parts = re.sub(r"\[\d+\]", "", location).split(".")
+    return all(part in _FIELD_NAMES for part in parts)
 
 
 def parse_record(data: object, source: str = "record") -> Record:
@@ -191,7 +195,7 @@ def parse_record(data: object, source: str = "record") -> Record:
     try:
         record = Record.model_validate(data)
     except ValidationError as error:
-        raise InvalidRecordError(_problems(error), source) from None
+        raise InvalidRecordError(problems_from(error), source) from None
     problems = _schedule_problems(record)
     if problems:
         raise InvalidRecordError(problems, source)
@@ -211,7 +215,8 @@ def _schedule_problems(record: Record) -> list[Problem]:
             Problem(
                 "dosing.prescription.steps[0].start",
                 "the first flex step must start at 00:00",
-                starts[0].strftime("%H:%M"),
+                shown(starts[0].strftime("%H:%M")),
+                "flex_schedule",
             )
         )
     for index in range(1, len(starts)):
@@ -220,7 +225,7 @@ def _schedule_problems(record: Record) -> list[Problem]:
                 Problem(
                     f"dosing.prescription.steps[{index}].start",
                     "flex steps must be in increasing time order",
-                    starts[index].strftime("%H:%M"),
+                    shown(starts[index].strftime("%H:%M")),
                     "flex_schedule",
                 )
             )

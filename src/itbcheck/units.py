@@ -181,7 +181,7 @@ def parse_quantity(text: object, kind: Kind, *, allow_zero: bool = True) -> Meas
     return Measured(text=text, value=canonical_value, kind=kind)
 
 
-def format_number(value: Decimal, places: int = 3) -> str:
+def format_number(value: Decimal, places: int = 4) -> str:
     """Render a number the ISMP way: a leading zero, no trailing zeros, no exponent."""
     rounded = value.quantize(Decimal(1).scaleb(-places))
     text = format(rounded.normalize(), "f")
@@ -190,5 +190,5 @@ def format_number(value: Decimal, places: int = 3) -> str:
     return "0" if text in {"-0", ""} else text
 
 
-def format_quantity(value: Decimal, unit: str, places: int = 3) -> str:
+def format_quantity(value: Decimal, unit: str, places: int = 4) -> str:
     return f"{format_number(value, places)} {unit}"

@@ -1,5 +1,10 @@
 """The check fixtures themselves: each is used by a test, states in its header the result the
-tests expect, and together they exercise every finding code."""
+tests expect, and together they exercise every finding code.
+
+Two kinds of code cannot be a CAUTION or STOP of a fixture checked with a shipped profile: codes
+that need a profile fact no shipped file has (tested with a rewritten profile, the modules'
+PROFILE_CASES) and codes that are only ever a NOTE (the modules' NOTE_CASES). Both sets are
+pinned below, so no code moves out of the fixture tables unnoticed."""
 
 from __future__ import annotations
 
@@ -7,11 +12,68 @@ import pytest
 
 from itbcheck.checks import CHECKS, catalogue
 from itbcheck.findings import Verdict
-from tests.checks import test_concentration, test_dose, test_titration
+from tests.checks import (
+    test_bridge,
+    test_concentration,
+    test_dose,
+    test_fill,
+    test_reservoir,
+    test_residual,
+    test_restart,
+    test_schedule,
+    test_titration,
+)
 from tests.checks.helpers import Case, params
+from tests.checks.profile_variants import NoteCase, ProfileCase
 from tests.conftest import CHECK_FIXTURES
 
-ALL_CASES: list[Case] = [*test_dose.CASES, *test_titration.CASES, *test_concentration.CASES]
+ALL_CASES: list[Case] = [
+    *test_dose.CASES,
+    *test_titration.CASES,
+    *test_concentration.CASES,
+    *test_fill.CASES,
+    *test_residual.CASES,
+    *test_reservoir.CASES,
+    *test_schedule.CASES,
+    *test_bridge.CASES,
+    *test_restart.CASES,
+]
+NOTE_CASES: list[NoteCase] = [
+    *test_residual.NOTE_CASES,
+    *test_reservoir.NOTE_CASES,
+    *test_schedule.NOTE_CASES,
+    *test_bridge.NOTE_CASES,
+]
+PROFILE_CASES: list[ProfileCase] = [
+    *test_fill.PROFILE_CASES,
+    *test_residual.PROFILE_CASES,
+    *test_reservoir.PROFILE_CASES,
+    *test_schedule.PROFILE_CASES,
+]
+
+# Need a profile fact no shipped profile has: an unverified capacity or accuracy band, or a
+# verified rate range.
+ONLY_WITH_TEST_PROFILE = {
+    "ACCURACY_BAND_UNVERIFIED",
+    "CAPACITY_UNVERIFIED",
+    "STEP_RATE_OUT_OF_RANGE",
+}
+# Always reported as a NOTE.
+ONLY_AS_NOTE = {"RATE_RANGE_UNCHECKED", "STABILITY_UNCHECKED"}
+
+
+def fixture_codes() -> set[str]:
+    """CAUTION and STOP codes expected of fixtures checked with their shipped profile."""
+    return {code for case in ALL_CASES for code in case[2]}
+
+
+def profile_codes() -> set[str]:
+    """CAUTION and STOP codes expected of fixtures checked with a rewritten profile."""
+    return {code for case in PROFILE_CASES for code in case.codes}
+
+
+def note_codes() -> set[str]:
+    return {code for case in NOTE_CASES for code in case[1]}
 
 
 def header_of(name: str) -> str:
@@ -40,14 +102,47 @@ def test_header_states_the_expected_result(name: str, verdict: Verdict, codes: l
     assert (verdict.value, codes) == (stated, [code for code in codes if code in header])
 
 
+@pytest.mark.parametrize(("name", "notes"), NOTE_CASES)
+def test_header_names_the_expected_notes(name: str, notes: list[str]) -> None:
+    """A fixture with expected NOTE codes names every one of them in its header."""
+    header = header_of(name)
+    assert notes == [code for code in notes if code in header]
+
+
+def test_note_and_profile_cases_use_table_fixtures() -> None:
+    """Every fixture a NOTE or test-profile case uses is itself a row of a fixture table."""
+    names = {case[0] for case in ALL_CASES}
+    used = sorted({case[0] for case in NOTE_CASES} | {case.fixture for case in PROFILE_CASES})
+    assert used == sorted(set(used) & names)
+
+
 def test_every_code_is_exercised() -> None:
-    """Every finding code the registered checks can report is expected by some fixture."""
-    exercised = {code for case in ALL_CASES for code in case[2]}
+    """Every finding code the registered checks can report is expected by some fixture: as a
+    CAUTION or STOP, with a shipped or a test profile, or as a NOTE."""
+    exercised = fixture_codes() | profile_codes() | note_codes()
     assert sorted(catalogue()) == sorted(exercised & set(catalogue()))
 
 
+def test_only_the_known_codes_lack_a_shipped_profile_fixture() -> None:
+    """The codes no fixture expects as a CAUTION or STOP with its shipped profile are exactly the
+    known ones, each exercised where it can be: with a test profile, or as a NOTE."""
+    missing = set(catalogue()) - fixture_codes()
+    expected = (
+        sorted(ONLY_WITH_TEST_PROFILE | ONLY_AS_NOTE),
+        sorted(ONLY_WITH_TEST_PROFILE),
+        sorted(ONLY_AS_NOTE),
+    )
+    actual = (
+        sorted(missing),
+        sorted(ONLY_WITH_TEST_PROFILE & profile_codes()),
+        sorted(ONLY_AS_NOTE & note_codes()),
+    )
+    assert expected == actual
+
+
 def test_every_check_has_a_finding_fixture() -> None:
-    """Each registered check has at least one fixture where one of its codes is expected."""
-    exercised = {code for case in ALL_CASES for code in case[2]}
+    """Each registered check has at least one fixture where one of its codes is expected as a
+    CAUTION or STOP (with a test profile only for the rate range, see above)."""
+    exercised = fixture_codes() | profile_codes()
     covered = [check.name for check in CHECKS if exercised & {info.code for info in check.codes}]
     assert [check.name for check in CHECKS] == covered

@@ -34,10 +34,11 @@ BRIDGE_INCORRECT = CodeInfo(
     severity=Severity.STOP,
     hazard=Hazard.OVERDOSE,
     title="Bridge bolus does not clear the dead volume at the old drug's rate",
-    meaning="The bridge bolus volume is less than the dead volume, or its flow differs from dose "
-    "/ C_old by more than the policy's tolerance (5 % by default).",
-    why="A bridge that is too fast overdoses with the old drug; one too small leaves old drug "
-    "behind at the wrong rate.",
+    meaning="The bridge bolus volume differs from the dead volume, or its flow from dose / C_old, "
+    "by more than the policy's tolerance (5 % by default); or a bridge is programmed with no "
+    "concentration change (CAUTION).",
+    why="A bridge that is too fast overdoses with the old drug; one too small leaves old drug to "
+    "run at the new flow; one too large runs new drug at the old drug's flow.",
     source=_SOURCE,
     example="Dead volume 0.4 mL, bridge 0.4 mL over 24 h at 400 mcg/day and 500 mcg/mL old "
     "(needs 0.8 mL/day, runs 0.4 mL/day): STOP.",
@@ -110,31 +111,76 @@ def check_bridge(context: CheckContext) -> Iterator[Finding]:
         )
         return
     needed = dose / old
-    runs = bridge.volume.value * 24 / bridge.duration.value
+    volume = bridge.volume.value
+    runs = volume * 24 / bridge.duration.value
     tolerance = Decimal(context.policy.bridge.rate_tolerance_percent)
-    too_small = bridge.volume.value < dead
-    off_rate = (runs - needed).copy_abs() * 100 > needed * tolerance
-    if too_small or off_rate:
-        problem = (
-            f"its {format_quantity(bridge.volume.value, 'mL')} does not clear the "
-            f"{format_quantity(dead, 'mL')} dead volume"
-            if too_small
-            else f"it runs {format_quantity(runs, 'mL/day')} where "
-            f"{format_quantity(needed, 'mL/day')} (dose / old concentration) is needed"
+    problems: list[tuple[str, Hazard]] = []
+    if (runs - needed).copy_abs() * 100 > needed * tolerance:
+        problems.append(
+            (
+                f"it runs {format_quantity(runs, 'mL/day')} where "
+                f"{format_quantity(needed, 'mL/day')} (dose / old concentration) is needed",
+                Hazard.OVERDOSE if runs > needed else Hazard.WITHDRAWAL,
+            )
         )
+    if (volume - dead).copy_abs() * 100 > dead * tolerance:
+        # Too small: old drug stays in the line and runs at the new flow. Too large: once the
+        # old drug is out, new drug runs at the old drug's flow.
+        small = volume < dead
+        left = format_quantity((dead - volume) if small else (volume - dead), "mL")
+        stronger = old > new if small else new > old
+        what = (
+            f"leaves {left} of the old drug to run at the new flow"
+            if small
+            else f"then runs {left} of the new drug at the old drug's flow"
+        )
+        problems.append(
+            (
+                f"its {format_quantity(volume, 'mL')} for a {format_quantity(dead, 'mL')} "
+                f"dead volume {what}",
+                Hazard.OVERDOSE if stronger else Hazard.WITHDRAWAL,
+            )
+        )
+    if problems:
+        hazards = {hazard for _, hazard in problems}
         yield finding(
             BRIDGE_INCORRECT,
-            hazard=Hazard.OVERDOSE if runs > needed else Hazard.WITHDRAWAL,
-            message=f"The bridge bolus is wrong: {problem}.",
-            action=f"Reprogram the bridge: at least {format_quantity(dead, 'mL')} at "
+            hazard=Hazard.OVERDOSE if Hazard.OVERDOSE in hazards else Hazard.WITHDRAWAL,
+            message="The bridge bolus is wrong: "
+            + "; and ".join(text for text, _ in problems)
+            + ".",
+            action=f"Reprogram the bridge: {format_quantity(dead, 'mL')} at "
             f"{format_quantity(needed, 'mL/day')}, then check again.",
             figures=[
                 *figures,
-                Figure("bridge_volume", bridge.volume.value, "mL"),
+                Figure("bridge_volume", volume, "mL"),
                 Figure("bridge_flow", runs, "mL/day"),
                 Figure("needed_flow", needed, "mL/day"),
             ],
         )
 
 
-CHECKS = (Check("bridge", check_bridge, (BRIDGE_MISSING, BRIDGE_INCORRECT, BRIDGE_UNCHECKABLE)),)
+def check_unneeded_bridge(context: CheckContext) -> Iterator[Finding]:
+    old = context.record.refill.previous_concentration.value
+    new = context.dose.dispensed_concentration_mcg_per_ml
+    bridge = context.record.dosing.bridge_bolus
+    if bridge is None or old != new:
+        return
+    yield finding(
+        BRIDGE_INCORRECT,
+        severity=Severity.CAUTION,
+        message=f"A bridge bolus of {format_quantity(bridge.volume.value, 'mL')} is programmed, "
+        f"but the concentration does not change ({format_quantity(new, 'mcg/mL')}).",
+        action="A bridge is only for a concentration change: remove it unless the physician "
+        "ordered this bolus, and then program it as a bolus.",
+        figures=[
+            Figure("bridge_volume", bridge.volume.value, "mL"),
+            Figure("concentration", new, "mcg/mL"),
+        ],
+    )
+
+
+CHECKS = (
+    Check("bridge", check_bridge, (BRIDGE_MISSING, BRIDGE_INCORRECT, BRIDGE_UNCHECKABLE)),
+    Check("unneeded_bridge", check_unneeded_bridge, (BRIDGE_INCORRECT,)),
+)

@@ -3,8 +3,9 @@ the interval within the drug's stability, and does the pump outlast it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
@@ -126,15 +127,25 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
         )
     if appointment > limit:
         earliest_alarm = worst if worst is not None else nominal
-        latest = date_after(record.visit_time, limit)
         alarm_date = date_after(record.visit_time, earliest_alarm)
+        # Appointments are whole days after the visit, so the last acceptable one is the
+        # whole day at or before the limit.
+        latest_day = int(limit.to_integral_value(rounding=ROUND_FLOOR))
+        latest = record.visit_time.date() + dt.timedelta(days=latest_day)
+        action = (
+            f"Book the next refill on or before {latest.isoformat()}; if another finding "
+            "changes the programming, check again first."
+            if latest_day > 0
+            else "This fill does not last beyond the safety margin: review the dose, "
+            "concentration and fill volume with the prescriber before starting the pump."
+        )
         yield finding(
             REFILL_AFTER_ALARM,
             message=f"Next refill on day {appointment} ({record.next_refill.isoformat()}), but "
             f"the low-reservoir alarm may sound on day {format_number(earliest_alarm, 1)} "
             f"({alarm_date.isoformat()}); with a {format_number(margin)}-day margin the refill "
-            f"is due by day {format_number(limit, 1)} ({latest.isoformat()}).",
-            action=f"Book the next refill on or before {latest.isoformat()}.",
+            f"is due by day {format_number(limit, 1)}.",
+            action=action,
             figures=figures,
         )
 

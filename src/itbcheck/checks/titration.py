@@ -38,7 +38,7 @@ SECOND_CHANGE_IN_WINDOW = CodeInfo(
     hazard=Hazard.OVERDOSE,
     title="Second dose change within 24 hours",
     meaning="The dose changes now, and the previous change was less than the policy's window "
-    "(24 h) before this visit.",
+    "(24 h) before this visit. Hazard is overdose for an increase, withdrawal for a decrease.",
     why="A change needs 24 h to show its full effect; stacking changes stacks the risk.",
     source=_TITRATION_SOURCE,
     example="Dose changed yesterday at 14:00, changed again today at 10:00: STOP.",
@@ -138,7 +138,8 @@ def check_increase(context: CheckContext) -> Iterator[Finding]:
 
 
 def check_change_window(context: CheckContext) -> Iterator[Finding]:
-    hours = context.dose.hours_since_last_change
+    dose = context.dose
+    hours = dose.hours_since_last_change
     window = context.policy.changes.window.value
     record = context.record
     since = Figure("hours_since_last_change", hours, "h")
@@ -155,8 +156,10 @@ def check_change_window(context: CheckContext) -> Iterator[Finding]:
         != context.dose.previous_daily_dose_mcg_per_day
     )
     if changes and hours < window:
+        lower = dose.prescribed_daily_dose_mcg_per_day < dose.previous_daily_dose_mcg_per_day
         yield finding(
             SECOND_CHANGE_IN_WINDOW,
+            hazard=Hazard.WITHDRAWAL if lower else Hazard.OVERDOSE,
             message=f"The dose last changed {format_number(hours, 1)} h ago "
             f"({record.dosing.previous_dose_changed_at.isoformat()}); at most one change per "
             f"{format_number(window)} h.",

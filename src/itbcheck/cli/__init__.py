@@ -3,7 +3,6 @@ code; nothing else. Exit codes are documented in docs/exit-codes.md."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -59,11 +58,13 @@ def _read_input(record: str) -> bytes:
 
 
 def _audit_problems(problems: tuple[Problem, ...]) -> list[dict[str, str]]:
-    # Locations of unknown or duplicate keys are themselves input, so they are withheld.
-    withheld = {"unknown_field", "duplicate_key"}
+    # A location is logged only when every part of it is a field name of the record format:
+    # an unknown or misplaced key is itself input, and input never reaches the log.
+    from itbcheck.records import is_schema_location
+
     return [
         {
-            "location": "(withheld)" if problem.kind in withheld else problem.location,
+            "location": problem.location if is_schema_location(problem.location) else "(withheld)",
             "kind": problem.kind,
         }
         for problem in problems
@@ -109,10 +110,11 @@ def check(
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
-    from itbcheck.checking import check_document
+    from itbcheck.checking import check_record
     from itbcheck.output import error_document, render_human, result_document, to_json
     from itbcheck.policy import load_policy
     from itbcheck.reading import load_document
+    from itbcheck.records import parse_record
 
     environ: Mapping[str, str] = os.environ
     log_path = audit_log or audit.default_log_path(environ)
@@ -130,11 +132,11 @@ def check(
         key = audit.load_key(environ)
         raw = _read_input(record)
         fields["input_sha256"] = hashlib.sha256(raw).hexdigest()
+        document = load_document(raw, source)
+        identifiers = audit.identifiers_in(document)
         loaded_policy = load_policy(policy)
         fields["policy_version"] = loaded_policy.policy_version
-        with contextlib.suppress(InvalidRecordError):  # reported by check_document below
-            identifiers = audit.identifiers_in(load_document(raw, source))
-        result = check_document(raw, source, loaded_policy)
+        result = check_record(parse_record(document, source), loaded_policy, source)
     except (InvalidRecordError, ConfigurationError) as error:
         rejected = isinstance(error, InvalidRecordError)
         _audit(

@@ -24,6 +24,7 @@ class ExitCode(enum.IntEnum):
     CAUTION = 10
     STOP = 20
     INTERNAL = 70
+    INTERRUPTED = 130
 
 
 class OutputFormat(enum.StrEnum):
@@ -65,6 +66,8 @@ def guarded(command: F) -> F:
             ) from None
         except (typer.Exit, typer.Abort):
             raise
+        except KeyboardInterrupt:
+            raise fail(["interrupted: the command did not finish"], ExitCode.INTERRUPTED) from None
         except Exception as error:
             if os.environ.get("ITBCHECK_DEBUG") == "1":
                 raise  # for developers only: a traceback may hold record values

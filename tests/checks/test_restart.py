@@ -1,0 +1,94 @@
+"""The restart check: a pump found empty, stalled or stopped that restarts at or above the
+dose before the interruption (STOP, overdose), or below it (CAUTION); a running pump, or one
+kept stopped, is no restart.
+
+Hand derivations are in each fixture's header comment (itb-reference.md section 3).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from itbcheck.findings import Hazard, Severity, Verdict
+from tests.checks.helpers import Case, figures_of, params, the_finding
+from tests.conftest import CHECK_FIXTURES, check_file, codes_of
+
+FULL = "RESTART_AT_FULL_DOSE"
+REDUCED = "RESTART_AFTER_INTERRUPTION"
+
+CASES: list[Case] = [
+    ("restart_after_empty_at_480_previous_480.yaml", Verdict.STOP, [FULL]),
+    ("restart_after_stall_at_480_previous_400.yaml", Verdict.STOP, [FULL]),
+    ("restart_after_stop_at_480_previous_480.yaml", Verdict.STOP, [FULL]),
+    ("restart_after_stall_at_400_previous_500.yaml", Verdict.CAUTION, [REDUCED]),
+    ("pump_running_on_arrival_400_to_480.yaml", Verdict.CLEAR, []),
+    ("pump_stopped_on_arrival_kept_stopped.yaml", Verdict.CAUTION, ["PUMP_STOPPED"]),
+]
+
+
+def mcg_day(value: str) -> tuple[Decimal, str]:
+    return Decimal(value), "mcg/day"
+
+
+@pytest.mark.parametrize(("name", "verdict", "codes"), params(CASES))
+def test_verdict_and_codes(name: str, verdict: Verdict, codes: list[str]) -> None:
+    """Each restart fixture gives the verdict and codes derived in its header comment."""
+    result = check_file(CHECK_FIXTURES / name)
+    assert (verdict, codes) == (result.verdict, codes_of(result))
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "previous", "new"),
+    [
+        # 480 >= 480.
+        ("restart_after_empty_at_480_previous_480.yaml", "empty", "480", "480"),
+        # 480 >= 400.
+        ("restart_after_stall_at_480_previous_400.yaml", "stalled", "400", "480"),
+        # 480 >= 480.
+        ("restart_after_stop_at_480_previous_480.yaml", "stopped", "480", "480"),
+    ],
+    ids=["empty", "stalled", "stopped"],
+)
+def test_restart_at_full_dose(name: str, status: str, previous: str, new: str) -> None:
+    """A restart at or above the dose before the interruption is an overdose STOP."""
+    found = the_finding(check_file(CHECK_FIXTURES / name), FULL)
+    expected = (
+        Severity.STOP,
+        Hazard.OVERDOSE,
+        {"previous_daily_dose": mcg_day(previous), "prescribed_daily_dose": mcg_day(new)},
+        True,
+    )
+    actual = (
+        found.severity,
+        found.hazard,
+        figures_of(found),
+        found.message.startswith(f"The pump was {status} on arrival"),
+    )
+    assert expected == actual
+
+
+def test_restart_below_previous_dose() -> None:
+    """A stalled pump restarted at 400 mcg/day, below the 500 before, is a withdrawal CAUTION."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "restart_after_stall_at_400_previous_500.yaml"), REDUCED
+    )
+    # 400 < 500.
+    expected = (
+        Severity.CAUTION,
+        Hazard.WITHDRAWAL,
+        {"previous_daily_dose": mcg_day("500"), "prescribed_daily_dose": mcg_day("400")},
+    )
+    assert expected == (found.severity, found.hazard, figures_of(found))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pump_running_on_arrival_400_to_480.yaml", "pump_stopped_on_arrival_kept_stopped.yaml"],
+    ids=["running", "kept-stopped"],
+)
+def test_no_restart_no_restart_finding(name: str) -> None:
+    """A pump running on arrival, or one that stays at 0 mcg/day, gives no restart finding."""
+    result = check_file(CHECK_FIXTURES / name)
+    assert [] == [f.code for f in result.findings if f.code in {FULL, REDUCED}]
