@@ -221,9 +221,14 @@ def explain(
     typer.echo(render_explain(info), nl=False)
 
 
-from itbcheck.cli.audit import audit_app  # noqa: E402 - the sub-app needs nothing from here
+# Sub-command modules need nothing from this one, so they are imported last.
+from itbcheck.cli import profiles, sheet, simulate  # noqa: E402
+from itbcheck.cli.audit import audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+profiles.register(app)
+simulate.register(app)
+sheet.register(app)
 
 __all__ = ["ExitCode", "OutputFormat", "app", "main"]
 
