@@ -41,7 +41,12 @@ def _parsed_as(kind: Kind, *, allow_zero: bool = True) -> PlainValidator:
 
 
 def _schema(kind: Kind) -> WithJsonSchema:
-    return WithJsonSchema({"type": "string", "description": f"{kind.example}, unit required"})
+    # A field's own description replaces this one in the schema; the examples stay, so every
+    # quantity field still shows that it is text with a unit.
+    examples = re.findall(r"'([^']+)'", kind.example)
+    return WithJsonSchema(
+        {"type": "string", "description": f"{kind.example}, unit required", "examples": examples}
+    )
 
 
 _AS_WRITTEN = PlainSerializer(lambda measured: measured.text, return_type=str)
@@ -108,7 +113,13 @@ Timestamp = Annotated[
 CalendarDate = Annotated[
     dt.date, BeforeValidator(_from_text(dt.date.fromisoformat, "'2027-01-15'"))
 ]
-ClockTime = Annotated[dt.time, BeforeValidator(_from_text(_clock, "'08:00' (24-hour clock)"))]
+# JSON Schema's "time" format is RFC 3339 (08:00:00Z), which a record refuses: say HH:MM.
+_CLOCK_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": f"^{_CLOCK.pattern}$", "description": "24-hour clock, HH:MM"}
+)
+ClockTime = Annotated[
+    dt.time, BeforeValidator(_from_text(_clock, "'08:00' (24-hour clock)")), _CLOCK_SCHEMA
+]
 
 
 def _no_control_characters(text: str) -> str:

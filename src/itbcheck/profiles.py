@@ -3,22 +3,33 @@ engineer has verified it against the device manual.
 
 Profiles are TOML files in `pump_profiles/` (shipped inside the package). A value that is
 absent or `verified = false` is never used as a hard limit: a check that needs it reports
-that it could not check, instead of trusting an unconfirmed number.
+that it could not check, instead of trusting an unconfirmed number. `validate_profile` lists
+every problem of a file (so it cannot be used) and every missing or unverified fact.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.fields import Duration, Volume, VolumeRate, problems_from
+from itbcheck.fields import Duration, Volume, VolumeRate, problems_from, shown
 from itbcheck.units import Measured
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
@@ -44,14 +55,24 @@ class DurationFact(_Fact):
     value: Duration | None = None
 
 
+# TOML writes the band as a number; the schema says so (pydantic would also offer a string).
+Percent = Annotated[
+    Decimal,
+    Field(ge=0, le=50),
+    WithJsonSchema(
+        {"type": "number", "minimum": 0, "maximum": 50, "description": "± percent of flow"}
+    ),
+]
+
+
 class PercentFact(_Fact):
-    percent: Annotated[Decimal, Field(ge=0, le=50)] | None = None
+    percent: Percent | None = None
 
 
 class PumpProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    name: Annotated[str, StringConstraints(pattern=PROFILE_NAME.pattern)]
+    name: Annotated[str, StringConstraints(pattern=f"^{PROFILE_NAME.pattern}$")]
     description: Annotated[str, StringConstraints(min_length=1)]
     profile_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     reservoir_capacity: VolumeFact
@@ -87,21 +108,181 @@ def profile_names() -> list[str]:
 
 def _decimal_percent(data: dict[str, object]) -> None:
     # TOML gives 14.5 as a float; the profile's number is the decimal the engineer wrote.
+    # A bool is an int to Python; it is left alone, so validation refuses it with its location.
     band = data.get("accuracy_band")
-    if isinstance(band, dict) and isinstance(band.get("percent"), float | int):
-        band["percent"] = Decimal(str(band["percent"]))
+    if isinstance(band, dict):
+        percent = band.get("percent")
+        if isinstance(percent, float | int) and not isinstance(percent, bool):
+            band["percent"] = Decimal(str(percent))
 
 
-def parse_profile(text: str, source: str) -> PumpProfile:
+@dataclass(frozen=True)
+class ProfileReport:
+    """What validating one profile file found: every problem (the file cannot be used) and
+    every warning (a fact that is missing or unverified, so checks will not rely on it)."""
+
+    source: str
+    problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    profile: PumpProfile | None
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+_FACTS: dict[str, type[_Fact]] = {
+    name: info.annotation
+    for name, info in PumpProfile.model_fields.items()
+    if isinstance(info.annotation, type) and issubclass(info.annotation, _Fact)
+}
+
+# Clearer words for the few pydantic messages a profile author meets, by (field, error kind).
+_CLEARER = {
+    ("percent", "greater_than_equal"): "the accuracy band must be between 0 and 50 %",
+    ("percent", "less_than_equal"): "the accuracy band must be between 0 and 50 %",
+    ("percent", "is_instance_of"): "write the percent as a number, like 14.5",
+    ("source", "string_too_short"): "say where the number comes from (at least 10 characters)",
+    ("source", "missing"): "missing source: every fact says where its number comes from",
+}
+
+
+def _clearer(problem: Problem) -> Problem:
+    message = _CLEARER.get((problem.location.rsplit(".", 1)[-1], problem.kind))
+    return problem if message is None else replace(problem, message=message)
+
+
+def facts_of(profile: PumpProfile) -> dict[str, _Fact]:
+    """Every device fact of a profile, by name, in file order."""
+    return {name: getattr(profile, name) for name in _FACTS}
+
+
+def written(fact: _Fact) -> str | None:
+    """A fact's number as the profile writes it, or None when it has none."""
+    if isinstance(fact, PercentFact):
+        return None if fact.percent is None else f"{fact.percent} %"
+    value: Measured | None = getattr(fact, "value", None)
+    return None if value is None else value.text
+
+
+def _valid_facts(data: dict[str, object]) -> dict[str, _Fact]:
+    """The facts that are valid on their own (the others are reported by the whole-profile
+    validation)."""
+    found: dict[str, _Fact] = {}
+    for name, model in _FACTS.items():
+        try:
+            found[name] = model.model_validate(data.get(name))
+        except ValidationError:
+            continue
+    return found
+
+
+_AS_VOLUME, _AS_RATE = TypeAdapter(Volume), TypeAdapter(VolumeRate)
+
+
+def _value(data: dict[str, object], name: str, adapter: TypeAdapter[Measured]) -> Measured | None:
+    """A fact's value if it is well written, whatever else is wrong with the fact, so every
+    impossible combination is reported in one pass."""
+    table = data.get(name)
+    try:
+        return adapter.validate_python(table.get("value") if isinstance(table, dict) else None)
+    except ValidationError:
+        return None
+
+
+def _consistency_problems(data: dict[str, object], facts: dict[str, _Fact]) -> list[Problem]:
+    """Values that are each well written but impossible together."""
+    problems = [
+        Problem(f"{name}.verified", "verified = true needs a value: give it, or set false")
+        for name, fact in facts.items()
+        if fact.verified and written(fact) is None
+    ]
+    capacity = _value(data, "reservoir_capacity", _AS_VOLUME)
+    for name, what in (
+        ("low_reservoir_alarm", "alarm"),
+        ("residual_gap_threshold", "gap threshold"),
+    ):
+        volume = _value(data, name, _AS_VOLUME)
+        if capacity is not None and volume is not None and volume.value >= capacity.value:
+            message = f"the {what} must be below the reservoir capacity ({capacity.text})"
+            problems.append(Problem(f"{name}.value", message, shown(volume.text), "inconsistent"))
+    low, high = _value(data, "min_rate", _AS_RATE), _value(data, "max_rate", _AS_RATE)
+    if low is not None and high is not None and low.value > high.value:
+        message = f"the minimum rate is above the maximum rate ({high.text})"
+        problems.append(Problem("min_rate.value", message, shown(low.text), "inconsistent"))
+    return problems
+
+
+def _warnings(facts: dict[str, _Fact]) -> list[Problem]:
+    warnings = []
+    for name, fact in facts.items():
+        number = written(fact)
+        if number is None:
+            message, kind = "no value: reported as unchecked where needed", "no_value"
+        elif not fact.verified:
+            message = f"not verified ({number}): not used as a limit"
+            kind = "unverified"
+        else:
+            continue
+        warnings.append(Problem(name, message, kind=kind))
+    return warnings
+
+
+def validate_profile(text: str, source: str, file_name: str | None = None) -> ProfileReport:
+    """Every problem and warning of one profile's TOML text. `file_name` (without `.toml`)
+    is the name the profile must carry, when it comes from a file."""
     try:
         data = tomllib.loads(text)
-        _decimal_percent(data)
-        return PumpProfile.model_validate(data)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigurationError([Problem("profile", f"not valid TOML: {error}")], source) from None
+        problem = Problem("profile", f"not valid TOML: {error}", kind="syntax")
+        return ProfileReport(source, (problem,), (), None)
+    _decimal_percent(data)
+    problems: list[Problem] = []
+    profile = None
+    try:
+        profile = PumpProfile.model_validate(data)
     except ValidationError as error:
-        problems = problems_from(error)
-        raise ConfigurationError(problems, source) from None
+        problems += [_clearer(problem) for problem in problems_from(error)]
+    facts = _valid_facts(data)
+    problems += _consistency_problems(data, facts)
+    name = data.get("name")
+    if file_name is not None and isinstance(name, str) and name != file_name:
+        message = f"does not match the file name: expected {file_name!r}"
+        problems.append(Problem("name", message, shown(name), "name_mismatch"))
+    return ProfileReport(
+        source, tuple(problems), tuple(_warnings(facts)), None if problems else profile
+    )
+
+
+def validate_profile_file(path: Path) -> ProfileReport:
+    """Validate the profile file at `path`; its name must be the file's name."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        problem = Problem("profile", f"cannot read: {reason}", kind="unreadable")
+        return ProfileReport(str(path), (problem,), (), None)
+    return validate_profile(text, str(path), path.stem)
+
+
+def validate_shipped_profiles() -> list[ProfileReport]:
+    """A report for every profile shipped with itbcheck."""
+    return [
+        validate_profile(
+            (_profiles_folder() / f"{name}.toml").read_text("utf-8"),
+            f"pump_profiles/{name}.toml",
+            name,
+        )
+        for name in profile_names()
+    ]
+
+
+def parse_profile(text: str, source: str, file_name: str | None = None) -> PumpProfile:
+    """The profile in `text`, or `ConfigurationError` listing every problem."""
+    report = validate_profile(text, source, file_name)
+    if report.profile is None:
+        raise ConfigurationError(list(report.problems), source)
+    return report.profile
 
 
 def load_profile(name: str) -> PumpProfile:
@@ -113,10 +294,4 @@ def load_profile(name: str) -> PumpProfile:
             [Problem("pump.profile", f"unknown pump profile; known: {known}", name)], "profiles"
         )
     text = (_profiles_folder() / f"{name}.toml").read_text("utf-8")
-    profile = parse_profile(text, f"pump_profiles/{name}.toml")
-    if profile.name != name:
-        raise ConfigurationError(
-            [Problem("name", "does not match the file name", profile.name)],
-            f"pump_profiles/{name}.toml",
-        )
-    return profile
+    return parse_profile(text, f"pump_profiles/{name}.toml", name)

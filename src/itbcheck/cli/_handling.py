@@ -16,6 +16,7 @@ from itbcheck.exceptions import AuditWriteError, ConfigurationError, InvalidReco
 
 class ExitCode(enum.IntEnum):
     CLEAR = 0
+    SCENARIOS_FAILED = 1
     USAGE = 2
     INVALID_RECORD = 3
     CONFIGURATION = 4
