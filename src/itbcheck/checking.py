@@ -32,6 +32,11 @@ class CheckResult:
 
 def check_record(record: Record, policy: Policy, source: str = "record") -> CheckResult:
     """Run every check on a validated record."""
+    return check_with_profile(record, profile_of(record, source), policy)
+
+
+def profile_of(record: Record, source: str = "record") -> PumpProfile:
+    """The shipped pump profile the record names; an unknown name makes the record invalid."""
     if record.pump.profile not in profile_names():
         raise InvalidRecordError(
             [
@@ -43,7 +48,12 @@ def check_record(record: Record, policy: Policy, source: str = "record") -> Chec
             ],
             source,
         )
-    profile = load_profile(record.pump.profile)
+    return load_profile(record.pump.profile)
+
+
+def check_with_profile(record: Record, profile: PumpProfile, policy: Policy) -> CheckResult:
+    """`check_record` with the record's profile already loaded: a sweep loads it once for a
+    whole grid instead of once per record."""
     dose = summarise(record)
     outlook = forecast(record, dose, profile)
     context = CheckContext(
