@@ -51,21 +51,23 @@ def forecast(record: Record, dose: DoseSummary, profile: PumpProfile) -> Forecas
     band = band_fact.percent if band_fact.verified else None
     daily = dose.pump_daily_volume_ml_per_day
     worst = None if band is None else daily * (100 + band) / 100
-    # A bridge bolus runs instead of the programmed flow for its duration: whatever it draws
-    # beyond that flow brings every date forward (at any accuracy, the same volume is drawn).
+    # A bridge bolus runs instead of the programmed flow for its programmed duration: what it
+    # draws beyond that flow brings every date forward. A fast pump runs both fast, so the
+    # extra volume scales with the accuracy band too.
     bridge = record.dosing.bridge_bolus
     extra = Decimal(0)
     if bridge is not None and daily > 0:
         extra = bridge.volume.value - daily * bridge.duration.value / 24
+    extra_worst = extra if band is None else extra * (100 + band) / 100
     return Forecast(
         fill_volume_ml=fill,
         alarm_volume_ml=alarm,
         daily_volume_ml_per_day=daily,
         accuracy_band_percent=band,
         days_to_alarm_nominal=_days(fill - alarm - extra, daily),
-        days_to_alarm_worst=_days(fill - alarm - extra, worst),
+        days_to_alarm_worst=_days(fill - alarm - extra_worst, worst),
         days_to_empty_nominal=_days(fill - extra, daily),
-        days_to_empty_worst=_days(fill - extra, worst),
+        days_to_empty_worst=_days(fill - extra_worst, worst),
         appointment_days=(record.next_refill - record.visit_time.date()).days,
     )
 
