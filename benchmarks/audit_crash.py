@@ -1,10 +1,11 @@
 """Crash test of the audit log: writers appending to one log while being killed with SIGKILL.
 
 Run from the repository root with itbcheck installed:
-    python benchmarks/audit_crash.py [--writers 4] [--entries 10000]
+    python benchmarks/audit_crash.py [--writers 4] [--entries 10000] [--batch 1]
 
-Each writer appends entries through itbcheck's own append (lock, one write, fsync) and, only
-after append returns, records the entry's id in its acknowledgement file. The parent kills a
+Each writer appends entries through itbcheck's own append (lock, one write, fsync), --batch
+entries at a time as `itbcheck sheet` does, and, only after the append returns, records the
+entries' ids in its acknowledgement file. The parent kills a
 random writer every few tens of milliseconds and starts a fresh one. At the end it checks:
 every acknowledged entry is in the log (0 lost), no sequence number repeats, no line is
 interleaved or broken (a torn last line is quarantined by the next append, as in real use),
@@ -29,15 +30,15 @@ from pathlib import Path
 WRITER = """
 import os, sys
 from pathlib import Path
-from itbcheck.auditchain import append
-log, acks, name = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+from itbcheck.auditchain import append_many
+log, acks, name, batch = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 fd = os.open(acks, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 number = 0
 while True:
-    entry_id = f"{name}-{number}"
-    append(log, {"schema": 1, "event": "crash_test", "id": entry_id})
-    os.write(fd, (entry_id + "\\n").encode())
-    number += 1
+    ids = [f"{name}-{number + offset}" for offset in range(batch)]
+    append_many(log, [{"schema": 1, "event": "crash_test", "id": entry_id} for entry_id in ids])
+    os.write(fd, "".join(entry_id + "\\n" for entry_id in ids).encode())
+    number += batch
 """
 
 
@@ -89,6 +90,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=20261127)
+    parser.add_argument("--batch", type=int, default=1, help="entries per append")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -102,7 +104,15 @@ def main() -> None:
             started += 1
             name = f"w{started}"
             return subprocess.Popen(
-                [sys.executable, "-c", WRITER, str(log), str(folder / f"acks-{name}"), name]
+                [
+                    sys.executable,
+                    "-c",
+                    WRITER,
+                    str(log),
+                    str(folder / f"acks-{name}"),
+                    name,
+                    str(args.batch),
+                ]
             )
 
         writers = [start() for _ in range(args.writers)]
@@ -122,7 +132,10 @@ def main() -> None:
         kills += len(writers)
 
         acked = _acknowledged(folder)
-        summary = f"writers: {args.writers}, kills (SIGKILL): {kills}, processes: {started}"
+        summary = (
+            f"writers: {args.writers}, entries per append: {args.batch}, "
+            f"kills (SIGKILL): {kills}, processes: {started}"
+        )
         sys.exit(0 if _report(log, acked, summary, elapsed) else 1)
 
 

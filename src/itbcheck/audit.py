@@ -2,13 +2,15 @@
 
 Entries are built with structlog and written by `_AuditSink` into the hash chain of
 `auditchain`: one write under an exclusive lock, fsynced before the command may report
-anything.
+anything. `check` writes one entry so; `sheet` queues the entries of many rows in an
+`AuditBatch` and appends them together, one lock and one fsync per batch.
 Patient identifiers and pump serials appear only as keyed HMAC-SHA256 tokens; with no key
 configured the entry says they were withheld. Nothing a validation error saw is logged.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping, MutableMapping
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from itbcheck.auditchain import Appended, ChainError, append
+from itbcheck.auditchain import Appended, ChainError, append_many
 from itbcheck.exceptions import AuditWriteError, ConfigurationError, Problem
 
 KEY_ENV = "ITBCHECK_AUDIT_KEY"
@@ -61,7 +63,14 @@ def load_key(environ: Mapping[str, str]) -> bytes | None:
 
 def pseudonym(key: bytes, kind: str, value: str) -> str:
     """A keyed token for an identifier: stable per key, not reversible without it."""
-    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    mac = _keyed(key).copy()  # the key's HMAC set-up is done once, not for every token
+    mac.update(f"{kind}:{value}".encode())
+    return mac.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 @dataclass(frozen=True)
@@ -101,14 +110,20 @@ def identifiers_in(data: object) -> Identifiers:
 
 
 class _AuditSink:
-    """structlog's final destination: appends the entry to the hash chain, durably, or raises."""
+    """structlog's final destination: holds the entries of a batch until `flush` appends them to
+    the hash chain, durably, or raises."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.pending: list[Mapping[str, Any]] = []
 
-    def msg(self, **fields: Any) -> Appended:
+    def msg(self, **fields: Any) -> None:
+        self.pending.append(fields)
+
+    def flush(self) -> list[Appended]:
+        batch, self.pending = self.pending, []
         try:
-            return append(self.path, fields)
+            return append_many(self.path, batch)
         except OSError as error:
             reason = error.strerror or str(error)
             raise AuditWriteError(f"cannot write the audit log {self.path}: {reason}") from None
@@ -125,16 +140,37 @@ def _as_fields(_: object, __: str, event: MutableMapping[str, Any]) -> Mapping[s
     return event
 
 
-def write_entry(path: Path, event: str, fields: Mapping[str, Any]) -> Appended:
-    """Append one audit entry, or raise AuditWriteError. Event names are past tense:
-    record_checked, record_rejected, check_failed."""
-    import structlog
+class AuditBatch:
+    """Entries of many checks, built by one structlog logger and appended together: one lock,
+    one write and one fsync per `flush`, still one entry per check, in order. Nothing added is
+    durable, so nothing may be reported, until `flush` returns."""
 
-    logger = structlog.wrap_logger(
-        _AuditSink(path),
-        processors=[_as_fields],
-        wrapper_class=structlog.BoundLogger,
-        cache_logger_on_first_use=False,
-    )
-    appended: Appended = logger.msg(event, schema=ENTRY_SCHEMA, **fields)
-    return appended
+    def __init__(self, path: Path) -> None:
+        import structlog
+
+        self._sink = _AuditSink(path)
+        self._logger = structlog.wrap_logger(
+            self._sink,
+            processors=[_as_fields],
+            wrapper_class=structlog.BoundLogger,
+            cache_logger_on_first_use=True,
+        )
+
+    def __len__(self) -> int:
+        return len(self._sink.pending)
+
+    def add(self, event: str, fields: Mapping[str, Any]) -> None:
+        """Queue one entry. Event names are past tense: record_checked, record_rejected,
+        check_failed."""
+        self._logger.msg(event, schema=ENTRY_SCHEMA, **fields)
+
+    def flush(self) -> list[Appended]:
+        """Append every queued entry durably, or raise AuditWriteError."""
+        return self._sink.flush()
+
+
+def write_entry(path: Path, event: str, fields: Mapping[str, Any]) -> Appended:
+    """Append one audit entry, or raise AuditWriteError."""
+    batch = AuditBatch(path)
+    batch.add(event, fields)
+    return batch.flush()[0]

@@ -6,10 +6,11 @@ an edit, a deletion, a reordering or an insertion anywhere breaks the chain. Tru
 tail or rewriting the whole log with fresh hashes does not: a keyed checkpoint kept by the
 receiver of an export catches those (see `checkpoint` below; RFC 6962's principle).
 
-Appends take an exclusive lock, read the head, and write the new line (with any quarantine
-entry) in one write, then fsync. A torn last line left by a crash is never removed or
-overwritten: the next append terminates it and adds a `torn_tail_quarantined` entry naming
-its length and hash, which verification accepts in that one position only.
+Appends take an exclusive lock, read the head, and write the new lines (with any quarantine
+entry) in one write, then fsync: a batch of entries costs one lock and one fsync. A torn last
+line left by a crash is never removed or overwritten: the next append terminates it and adds
+a `torn_tail_quarantined` entry naming its length and hash, which verification accepts in
+that one position only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,14 @@ class ChainError(Exception):
     """The log cannot be appended to or read as a chain; carries the reason."""
 
 
+# One encoder, made once: json.dumps would build a new one for every entry.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical(entry: Mapping[str, Any]) -> bytes:
-    return json.dumps(
-        entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL.encode(entry).encode("utf-8")
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
@@ -46,9 +51,23 @@ def entry_hash(entry: Mapping[str, Any]) -> str:
 
 def sealed(fields: Mapping[str, Any], *, seq: int, prev_hash: str) -> dict[str, Any]:
     """The entry with its place in the chain and its own hash."""
-    entry = {**fields, "seq": seq, "prev_hash": prev_hash}
-    entry["hash"] = entry_hash(entry)
-    return entry
+    return sealed_line(fields, seq=seq, prev_hash=prev_hash)[0]
+
+
+def sealed_line(
+    fields: Mapping[str, Any], *, seq: int, prev_hash: str
+) -> tuple[dict[str, Any], bytes]:
+    """`sealed`, and its canonical line, encoding the entry once: keys sort around "hash", so
+    the line is the members before it, then the hash, then the members after it."""
+    entry = {k: v for k, v in fields.items() if k != "hash"} | {"seq": seq, "prev_hash": prev_hash}
+    before = canonical({k: v for k, v in entry.items() if k < "hash"})[1:-1]
+    after = canonical({k: v for k, v in entry.items() if k > "hash"})[1:-1]
+
+    def line(*members: bytes) -> bytes:
+        return b"{" + b",".join(member for member in members if member) + b"}"
+
+    entry["hash"] = hashlib.sha256(line(before, after)).hexdigest()
+    return entry, line(before, b'"hash":"' + entry["hash"].encode() + b'"', after)
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -126,32 +145,46 @@ class Appended:
 
 
 def append(path: Path, fields: Mapping[str, Any]) -> Appended:
-    """Append one entry durably, or raise OSError / ChainError. Nothing is reported as logged
-    unless the bytes reached the disk."""
+    """Append one entry durably (see `append_many`)."""
+    return append_many(path, [fields])[0]
+
+
+def append_many(path: Path, batch: Sequence[Mapping[str, Any]]) -> list[Appended]:
+    """Append entries in order, durably, under one lock with one write and one fsync, or raise
+    OSError / ChainError. Nothing is reported as logged unless the bytes reached the disk: a
+    crash before the fsync can leave a prefix of the batch, ending in a torn line that the next
+    append quarantines, and none of it was reported."""
+    if not batch:
+        return []
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    appended: list[Appended] = []
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         head = _read_head(fd)
-        data = b""
+        lines: list[bytes] = []
         seq, prev = head.seq, head.hash
         if head.torn:
-            quarantine = sealed(
+            quarantine, line = sealed_line(
                 {
-                    "schema": fields.get("schema", 1),
+                    "schema": batch[0].get("schema", 1),
                     "event": QUARANTINE_EVENT,
-                    "timestamp": fields.get("timestamp"),
+                    "timestamp": batch[0].get("timestamp"),
                     "torn_length": len(head.torn),
                     "torn_sha256": hashlib.sha256(head.torn).hexdigest(),
                 },
                 seq=seq + 1,
                 prev_hash=prev,
             )
-            data += b"\n" + canonical(quarantine) + b"\n"
+            lines.append(b"\n" + line + b"\n")
             seq, prev = quarantine["seq"], quarantine["hash"]
-        entry = sealed(fields, seq=seq + 1, prev_hash=prev)
-        data += canonical(entry) + b"\n"
+        for number, fields in enumerate(batch):
+            entry, line = sealed_line(fields, seq=seq + 1, prev_hash=prev)
+            lines.append(line + b"\n")
+            seq, prev = entry["seq"], entry["hash"]
+            appended.append(Appended(entry, len(head.torn) if number == 0 else 0))
+        data = b"".join(lines)
         written = os.write(fd, data)
         if written != len(data):
             raise OSError(f"short write ({written} of {len(data)} bytes)")
@@ -164,7 +197,7 @@ def append(path: Path, fields: Mapping[str, Any]) -> Appended:
             os.fsync(directory)
         finally:
             os.close(directory)
-    return Appended(entry, len(head.torn))
+    return appended
 
 
 @dataclass(frozen=True)

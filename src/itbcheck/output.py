@@ -20,7 +20,7 @@ from itbcheck.checks import CodeInfo
 from itbcheck.exceptions import Problem
 from itbcheck.findings import Finding, Severity, Verdict
 from itbcheck.reservoir import date_after
-from itbcheck.units import format_number, format_quantity
+from itbcheck.units import format_number, format_quantity, wide_enough
 
 JSON_SCHEMA_VERSION = 1
 WIDTH = 80
@@ -35,6 +35,8 @@ _COLOURS = {Verdict.CLEAR: "32", Verdict.CAUTION: "33", Verdict.STOP: "31"}
 
 def printable(text: str) -> str:
     """Input text made safe for a terminal: control characters become '?'."""
+    if text.isprintable():  # the common case, without a loop over the characters
+        return text
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
@@ -153,7 +155,7 @@ def _reservoir_lines(result: CheckResult) -> list[str]:
 
 
 def _json_number(value: Decimal) -> int | float:
-    rounded = value.quantize(Decimal("0.000001"))
+    rounded = value.quantize(Decimal("0.000001"), context=wide_enough(value, 6))
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
 
@@ -197,7 +199,9 @@ def error_document(kind: str, source: str, problems: Sequence[Problem]) -> dict[
         "error": {
             "kind": kind,
             "problems": [
-                {"location": problem.location, "message": problem.message} for problem in problems
+                # A location can hold a key as written, control characters and all.
+                {"location": printable(problem.location), "message": printable(problem.message)}
+                for problem in problems
             ],
         },
     }
@@ -231,3 +235,48 @@ def render_explain(info: CodeInfo) -> str:
 
 def render_catalogue(infos: Iterable[CodeInfo]) -> str:
     return "".join(f"{info.code:<28} {info.severity.name:<8} {info.title}\n" for info in infos)
+
+
+def compact_json(document: dict[str, Any]) -> str:
+    """One JSON document on one line, for JSON lines output."""
+    return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+# A sheet's rows by result, worst first: the order of the headline and of the exit code.
+SHEET_HEADLINES = {
+    "FAILED": "FAILED   itbcheck failed on a row (a bug); it was not checked",
+    "STOP": "STOP     do not proceed with a STOP row: act on its findings",
+    "INVALID": "INVALID  a row could not be understood, so it was not checked",
+    "CAUTION": "CAUTION  proceed with a CAUTION row only after reading its findings",
+    "CLEAR": "CLEAR    proceed: no check found a problem in any row",
+}
+_SHEET_COUNTS = ("CLEAR", "CAUTION", "STOP", "INVALID", "FAILED")
+
+
+def render_sheet_head(source: str, counts: dict[str, int]) -> str:
+    """The summary of a sheet: the worst result first, then the number of rows by result."""
+    worst = next(name for name in SHEET_HEADLINES if counts.get(name) or name == "CLEAR")
+    lines = [SHEET_HEADLINES[worst], "", f"  sheet    {printable(source)}"]
+    lines.append(f"  rows     {sum(counts.values())}")
+    lines += [f"  {name:<8} {counts.get(name, 0)}" for name in _SHEET_COUNTS]
+    return "\n".join(lines) + "\n"
+
+
+def sheet_row_lines(line: int, result: str, texts: list[str]) -> list[str]:
+    """A non-CLEAR row of the sheet table: its line and result, then its top finding, or every
+    problem that kept it from being checked, one under the other."""
+    indent = " " * 17
+    lines = [wrapped for text in texts for wrapped in _wrap(printable(text), indent)]
+    return [f"{line:>6}  {result:<9}{lines[0][len(indent) :]}", *lines[1:]]
+
+
+def problem_texts(problems: Iterable[Problem]) -> list[str]:
+    """Each problem as 'location: message (got value)', without the source."""
+    return [
+        f"{problem.location}: {problem.message}"
+        + ("" if problem.value is None else f" (got {problem.value})")
+        for problem in problems
+    ]
+
+
+SHEET_TABLE_HEADING = "\n  line  result   top finding, or every problem of a row not checked\n"

@@ -8,6 +8,13 @@ Two steps, in this order, because pint alone accepts far too much (`"5 Mg"` is a
 2. The one pint registry of the application, loaded from `data/units.txt`, gives the exact
    factor from the written unit to the canonical unit of the expected kind.
 
+The allowlist is closed, so pint's answers for every spelling are computed once, ahead of time,
+into `data/unit_factors.txt` (`factor_table_text()` writes it; a test recomputes it with pint
+and compares). A check reads that table instead of importing pint, which costs more than the
+whole rest of a check; a spelling missing from the table would still be asked of pint. Each
+distinct quantity text is parsed once per process (`_parse_text`), so a sheet of many rows
+does not repeat the work for `"2000 mcg/mL"` on every row.
+
 Numbers are `Decimal` throughout so that a limit at 800 mcg/day compares exactly, whatever
 spelling the dose was written in.
 """
@@ -19,7 +26,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -91,13 +98,66 @@ def registry() -> pint.UnitRegistry[Decimal]:
         return pint.UnitRegistry(str(path), non_int_type=Decimal, cache_folder=None)
 
 
+def pint_factor(unit: str, canonical: str) -> Decimal:
+    """Exact factor from a unit spelling to a canonical unit, as pint computes it."""
+    magnitude = registry().Quantity(Decimal(1), unit).to(canonical).magnitude
+    return Decimal(magnitude)
+
+
+def unit_spellings(kind: Kind) -> list[str]:
+    """Every unit spelling a quantity of `kind` may be written with, sorted."""
+    by_dimension = {"mass": MASS_SPELLINGS, "volume": VOLUME_SPELLINGS, "time": TIME_SPELLINGS}
+    numerators = sorted(by_dimension[kind.numerator])
+    if kind.denominator is None:
+        return numerators
+    return [
+        f"{top}/{bottom}" for top in numerators for bottom in sorted(by_dimension[kind.denominator])
+    ]
+
+
+_TABLE_HEADER = """\
+# Exact factors from every accepted unit spelling to its canonical unit, as pint computes them
+# from units.txt. Generated; do not edit. After changing units.txt or the allowlist in
+# units.py, regenerate it from the repository root with
+#   python -c 'import itbcheck.units as u; print(u.factor_table_text(), end="")' \\
+#     > src/itbcheck/data/unit_factors.txt
+# and tests/test_unit_factors.py checks that it is what pint computes today.
+#
+# Syntax: one spelling a line, three fields separated by spaces:
+#   SPELLING CANONICAL FACTOR
+# a value written in SPELLING times FACTOR (an exact decimal, Python's Decimal notation) is
+# the value in CANONICAL. Lines starting with '#' are comments.
+"""
+
+
+def factor_table_text() -> str:
+    """The text of `data/unit_factors.txt`, computed with pint now."""
+    lines = [
+        f"{unit} {kind.canonical} {pint_factor(unit, kind.canonical)}"
+        for kind in Kind
+        for unit in unit_spellings(kind)
+    ]
+    return _TABLE_HEADER + "\n".join(lines) + "\n"
+
+
+@functools.cache
+def factor_table() -> dict[tuple[str, str], Decimal]:
+    """The shipped table of factors, by (spelling, canonical unit)."""
+    text = (resources.files("itbcheck") / "data" / "unit_factors.txt").read_text("utf-8")
+    table: dict[tuple[str, str], Decimal] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            unit, canonical, factor = line.split(" ")
+            table[unit, canonical] = Decimal(factor)
+    return table
+
+
 @functools.cache
 def conversion_factor(unit: str, canonical: str) -> Decimal:
-    """Exact factor from an allowlisted unit spelling to a canonical one, computed by pint once
-    per distinct spelling."""
-    ureg = registry()
-    magnitude = ureg.Quantity(Decimal(1), unit).to(canonical).magnitude
-    return Decimal(magnitude)
+    """Exact factor from an allowlisted unit spelling to a canonical one: pint's answer, from
+    the precomputed table, or from pint itself for a spelling the table lacks."""
+    factor = factor_table().get((unit, canonical))
+    return pint_factor(unit, canonical) if factor is None else factor
 
 
 def _check_number(number: str) -> Decimal:
@@ -152,10 +212,17 @@ def _unit_parts(unit: str) -> list[str]:
 
 def parse_quantity(text: object, kind: Kind, *, allow_zero: bool = True) -> Measured:
     """Turn the text of one quantity into its exact canonical value, or raise `UnitError`."""
-    if not isinstance(text, str):
-        if isinstance(text, int | float | Decimal) and not isinstance(text, bool):
-            raise UnitError(f"missing unit: write {kind.example}")
-        raise UnitError(f"expected text with a unit, {kind.example}")
+    if type(text) is str:
+        return _parse_text(text, kind, allow_zero)
+    if isinstance(text, int | float | Decimal) and not isinstance(text, bool):
+        raise UnitError(f"missing unit: write {kind.example}")
+    raise UnitError(f"expected text with a unit, {kind.example}")
+
+
+# Bounded, so a sheet of all-different quantities cannot grow memory without limit; a refusal
+# is not cached (an exception leaves no entry) and is simply worked out again.
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str, kind: Kind, allow_zero: bool) -> Measured:
     stripped = text.strip(" ")
     if not stripped:
         raise UnitError(f"empty: write {kind.example}")
@@ -181,9 +248,18 @@ def parse_quantity(text: object, kind: Kind, *, allow_zero: bool = True) -> Meas
     return Measured(text=text, value=canonical_value, kind=kind)
 
 
+# Equal values give the same text, so a bounded cache is exact; it spares a sheet from
+# formatting the same few doses and volumes again on every row.
+@functools.lru_cache(maxsize=4096, typed=True)
+def wide_enough(value: Decimal, places: int) -> Context:
+    """A context with the digits to hold `value` to `places` decimal places: the default 28 are
+    too few for the days a pump takes to empty at a dose far too small for its fill (1e30)."""
+    return Context(prec=max(28, value.adjusted() + places + 2))
+
+
 def format_number(value: Decimal, places: int = 4) -> str:
     """Render a number the ISMP way: a leading zero, no trailing zeros, no exponent."""
-    rounded = value.quantize(Decimal(1).scaleb(-places))
+    rounded = value.quantize(Decimal(1).scaleb(-places), context=wide_enough(value, places))
     text = format(rounded.normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

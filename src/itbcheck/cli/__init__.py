@@ -4,8 +4,6 @@ code; nothing else. Exit codes are documented in docs/exit-codes.md."""
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import hashlib
 import os
 import sys
 from collections.abc import Mapping
@@ -16,7 +14,7 @@ import typer
 
 from itbcheck import __version__
 from itbcheck.cli._handling import ExitCode, OutputFormat, fail, guarded
-from itbcheck.exceptions import ConfigurationError, InvalidRecordError, ItbcheckError, Problem
+from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
 app = typer.Typer(
     name="itbcheck",
@@ -57,18 +55,10 @@ def _read_input(record: str) -> bytes:
         ) from None
 
 
-def _audit_problems(problems: tuple[Problem, ...]) -> list[dict[str, str]]:
-    # A location is logged only when every part of it is a field name of the record format:
-    # an unknown or misplaced key is itself input, and input never reaches the log.
-    from itbcheck.records import is_schema_location
+def _login_name() -> str:
+    import getpass  # only when no operator is given
 
-    return [
-        {
-            "location": problem.location if is_schema_location(problem.location) else "(withheld)",
-            "kind": problem.kind,
-        }
-        for problem in problems
-    ]
+    return getpass.getuser()
 
 
 def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> None:
@@ -110,11 +100,9 @@ def check(
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
-    from itbcheck.checking import check_record
+    from itbcheck.assessment import assess
     from itbcheck.output import error_document, render_human, result_document, to_json
     from itbcheck.policy import load_policy
-    from itbcheck.reading import load_document
-    from itbcheck.records import parse_record
 
     environ: Mapping[str, str] = os.environ
     log_path = audit_log or audit.default_log_path(environ)
@@ -122,73 +110,24 @@ def check(
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
         "tool_version": __version__,
         "command": "check",
-        "operator": operator or getpass.getuser(),
-        "input_sha256": None,
+        "operator": operator or _login_name(),
     }
     source = "<stdin>" if record == "-" else record
-    key: bytes | None = None
-    identifiers = audit.Identifiers()
-    try:
-        key = audit.load_key(environ)
-        raw = _read_input(record)
-        fields["input_sha256"] = hashlib.sha256(raw).hexdigest()
-        document = load_document(raw, source)
-        identifiers = audit.identifiers_in(document)
-        loaded_policy = load_policy(policy)
-        fields["policy_version"] = loaded_policy.policy_version
-        result = check_record(parse_record(document, source), loaded_policy, source)
-    except (InvalidRecordError, ConfigurationError) as error:
-        rejected = isinstance(error, InvalidRecordError)
-        _audit(
-            log_path,
-            "record_rejected" if rejected else "check_failed",
-            {
-                **fields,
-                **identifiers.tokens(key),
-                "verdict": None,
-                "finding_codes": [],
-                "problems": _audit_problems(error.problems),
-            },
-        )
-        if output_format is OutputFormat.JSON:
-            kind = "invalid_record" if rejected else "configuration"
-            typer.echo(to_json(error_document(kind, source, error.problems)), nl=False)
-        raise
-    except ItbcheckError:
-        raise
-    except Exception as error:
-        _audit(
-            log_path,
-            "check_failed",
-            {
-                **fields,
-                **identifiers.tokens(key),
-                "verdict": None,
-                "finding_codes": [],
-                "problems": [{"location": "itbcheck", "kind": f"internal:{type(error).__name__}"}],
-            },
-        )
-        raise
-    _audit(
-        log_path,
-        "record_checked",
-        {
-            **fields,
-            **audit.Identifiers(result.record.patient.id, result.record.pump.serial).tokens(key),
-            "verdict": str(result.verdict),
-            "finding_codes": [finding.code for finding in result.findings],
-            "profile": result.profile.version,
-            "overrides": [
-                {
-                    "rule": o.rule,
-                    "approved_limit": o.approved_limit.text,
-                    "approver": o.approver,
-                    "reason": o.reason,
-                }
-                for o in result.record.overrides
-            ],
-        },
+    outcome = assess(
+        lambda: _read_input(record),
+        source,
+        fields=fields,
+        key=lambda: audit.load_key(environ),
+        policy=lambda: load_policy(policy),
     )
+    _audit(log_path, outcome.event, outcome.entry)
+    error = outcome.error
+    if output_format is OutputFormat.JSON and isinstance(
+        error, InvalidRecordError | ConfigurationError
+    ):
+        kind = "invalid_record" if isinstance(error, InvalidRecordError) else "configuration"
+        typer.echo(to_json(error_document(kind, source, error.problems)), nl=False)
+    result = outcome.checked()  # raises the error that stopped the record, if any
     if output_format is OutputFormat.JSON:
         typer.echo(to_json(result_document(result, source)), nl=False)
     else:

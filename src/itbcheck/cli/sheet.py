@@ -1,9 +1,295 @@
-"""Commands of `itbcheck` for sheet: see register()."""
+"""`itbcheck sheet`: a day's refill sheet, or months of records, checked row by row.
+
+Every row goes through the flow `itbcheck check` uses (`assessment.assess`); a bad row is
+reported with its line number and reasons and never stops the others. Audit entries are queued
+and appended in batches of up to BATCH_ROWS rows or BATCH_SECONDS, one lock and one fsync per
+batch, still one entry per row; no row's result is shown before its entry is durable. The exit
+code is the worst row's (docs/exit-codes.md). The format is documented in docs/sheet.md.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import enum
+import gc
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from itbcheck import __version__
+from itbcheck.cli._handling import ExitCode, guarded
+from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
+
+if TYPE_CHECKING:
+    from itbcheck.assessment import Outcome
+    from itbcheck.audit import AuditBatch
+
+BATCH_ROWS = 1000
+BATCH_SECONDS = 1.0
+# Worst first: the sheet's exit code is the first of these that any row has.
+PRECEDENCE = (
+    ExitCode.INTERNAL,
+    ExitCode.CONFIGURATION,
+    ExitCode.STOP,
+    ExitCode.INVALID_RECORD,
+    ExitCode.CAUTION,
+    ExitCode.CLEAR,
+)
+
+
+class SheetFormat(enum.StrEnum):
+    HUMAN = "human"
+    JSONL = "jsonl"
+
+
+def _result_of(outcome: Outcome) -> tuple[str, ExitCode]:
+    """A row's result in the summary (a verdict, INVALID or FAILED) and its exit code."""
+    if outcome.result is not None:
+        verdict = outcome.result.verdict.value
+        return verdict, ExitCode[verdict]
+    if isinstance(outcome.error, InvalidRecordError):
+        return "INVALID", ExitCode.INVALID_RECORD
+    if isinstance(outcome.error, ConfigurationError):
+        return "FAILED", ExitCode.CONFIGURATION
+    return "FAILED", ExitCode.INTERNAL
+
+
+def _row_document(outcome: Outcome, source: str, line: int) -> dict[str, Any]:
+    from itbcheck.output import error_document, result_document
+
+    if outcome.result is not None:
+        return {"line": line, **result_document(outcome.result, source)}
+    _, code = _result_of(outcome)
+    problems: tuple[Problem, ...] = outcome.problems
+    if code is ExitCode.INTERNAL:
+        name = type(outcome.error).__name__
+        problems = (Problem("itbcheck", f"internal error: {name}; this is a bug in itbcheck"),)
+    kind = {
+        ExitCode.INVALID_RECORD: "invalid_record",
+        ExitCode.CONFIGURATION: "configuration",
+    }.get(code, "internal")
+    return {"line": line, **error_document(kind, source, problems)}
+
+
+def _table_lines(outcome: Outcome, line: int) -> list[str]:
+    from itbcheck.findings import Severity
+    from itbcheck.output import problem_texts, sheet_row_lines
+
+    result, _ = _result_of(outcome)
+    if outcome.result is None:
+        texts = problem_texts(outcome.problems) or [
+            f"internal error: {type(outcome.error).__name__}"
+        ]
+        return sheet_row_lines(line, result, texts)
+    top, *others = outcome.result.findings
+    more = sum(1 for finding in others if finding.severity > Severity.NOTE)
+    text = f"{top.code} [{top.hazard}] {top.message}" + (f" (+{more} more)" if more else "")
+    return sheet_row_lines(line, result, [text])
+
+
+def _ignore(_: int) -> None:
+    return None
+
+
+class _Run:
+    """One sheet in progress: rows checked but not yet durable, and what was reported."""
+
+    def __init__(self, batch: AuditBatch, output: Callable[[str], object], human: bool) -> None:
+        self.batch = batch
+        self.output = output
+        self.human = human
+        self.pending: list[str] = []
+        self.counts: dict[str, int] = {}
+        self.codes: set[ExitCode] = set()
+        self.since = time.monotonic()
+        self.read = 0  # bytes of the rows queued since the last flush
+        self.progress: Callable[[int], object] = _ignore
+
+    def add(self, outcome: Outcome, source: str, line: int, size: int) -> None:
+        self.batch.add(outcome.event, outcome.entry)
+        self.read += size
+        result, code = _result_of(outcome)
+        self.counts[result] = self.counts.get(result, 0) + 1
+        self.codes.add(code)
+        if not self.human:
+            from itbcheck.output import compact_json
+
+            self.pending.append(compact_json(_row_document(outcome, source, line)) + "\n")
+        elif result != "CLEAR":
+            self.pending.append("\n".join(_table_lines(outcome, line)) + "\n")
+        if len(self.batch) >= BATCH_ROWS or time.monotonic() - self.since >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Make the queued entries durable, then report their rows."""
+        for appended in self.batch.flush():
+            if appended.quarantined_bytes:
+                typer.echo(
+                    f"warning: the audit log ended in a torn line ({appended.quarantined_bytes} "
+                    f"bytes) left by an interrupted write; it is kept and quarantined by entry "
+                    f"{appended.entry['seq'] - 1}",
+                    err=True,
+                )
+        for text in self.pending:
+            self.output(text)
+        self.progress(self.read)
+        self.pending, self.read, self.since = [], 0, time.monotonic()
+
+    def exit_code(self) -> ExitCode:
+        return next(code for code in PRECEDENCE if code in self.codes)
+
+
+def _open(file: str) -> contextlib.AbstractContextManager[IO[bytes]]:
+    if file == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    try:
+        return open(file, "rb")
+    except OSError as error:
+        reason = f"cannot read: {error.strerror or error}"
+        raise InvalidRecordError([Problem("sheet", reason, kind="unreadable")], file) from None
+
+
+def _progress(stream: IO[bytes], human: bool) -> Any:
+    """A progress bar on stderr when it is a terminal and the sheet a file of known size."""
+    size = os.fstat(stream.fileno()).st_size if stream is not sys.stdin.buffer else 0
+    hidden = not (human and size and sys.stderr.isatty())
+    return typer.progressbar(length=size or 1, label="Checking", file=sys.stderr, hidden=hidden)
+
+
+def _first_bytes(stream: IO[bytes]) -> bytes:
+    """The first bytes of the sheet, left in place for the reader."""
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        return bytes(peek(64)[:64])
+    if stream.seekable():
+        start = stream.tell()
+        first = stream.read(64)
+        stream.seek(start)
+        return first
+    return b""
+
+
+def _check_rows(
+    stream: IO[bytes], name: str, run: _Run, fields: Mapping[str, Any], setup: tuple[Any, Any]
+) -> None:
+    from itbcheck.assessment import assess, profile_cached_check
+    from itbcheck.sheet import looks_like_jsonl, read_sheet
+
+    jsonl = looks_like_jsonl(name, _first_bytes(stream))
+    key, policy = setup
+    check = profile_cached_check()
+    # Everything loaded so far lives until the end; freezing it spares the garbage collector
+    # from walking all of it again and again while the rows make their short-lived objects.
+    gc.freeze()
+    with _progress(stream, run.human) as bar:
+        run.progress = bar.update
+        try:
+            for row in read_sheet(stream, name, jsonl=jsonl):
+                source = f"{name}:{row.line}"
+                now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+                outcome = assess(
+                    row.read,
+                    source,
+                    fields={**fields, "timestamp": now, "line": row.line},
+                    key=lambda: key,
+                    policy=lambda: policy,
+                    load=row.load,
+                    parse=row.parse,
+                    check=check,
+                )
+                run.add(outcome, source, row.line, len(row.raw))
+            run.flush()
+        finally:
+            run.progress = _ignore
+            gc.unfreeze()
+
+
+def sheet(
+    file: Annotated[str, typer.Argument(help="Refill sheet (CSV or JSON lines), or - for stdin.")],
+    output_format: Annotated[
+        SheetFormat, typer.Option("--format", help="human (default) or jsonl (one row a line).")
+    ] = SheetFormat.HUMAN,
+    policy: Annotated[
+        Path | None, typer.Option(help="Clinic policy file (TOML); default: the shipped policy.")
+    ] = None,
+    audit_log: Annotated[
+        Path | None,
+        typer.Option(
+            help="Audit log to append to; default: $ITBCHECK_AUDIT_LOG or "
+            "~/.local/state/itbcheck/audit.jsonl."
+        ),
+    ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."
+        ),
+    ] = None,
+) -> None:
+    """Check every visit of a refill sheet: a verdict per row, a summary, the worst row's exit
+    code."""
+    import tempfile
+
+    from itbcheck import audit
+    from itbcheck.assessment import failed
+    from itbcheck.output import SHEET_TABLE_HEADING, render_sheet_head
+    from itbcheck.policy import load_policy
+
+    environ: Mapping[str, str] = os.environ
+    name = "<stdin>" if file == "-" else file
+    fields: dict[str, Any] = {
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        "tool_version": __version__,
+        "command": "sheet",
+        "operator": operator or _login_name(),
+        "sheet_run": os.urandom(16).hex(),
+        "line": None,
+        "input_sha256": None,
+    }
+    human = output_format is SheetFormat.HUMAN
+    batch = audit.AuditBatch(audit_log or audit.default_log_path(environ))
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as table:
+        run = _Run(batch, table.write if human else _echo, human)
+        key = None
+        try:
+            key = audit.load_key(environ)
+            setup = (key, load_policy(policy))
+            with _open(file) as stream:
+                _check_rows(stream, name, run, fields, setup)
+            if not run.counts:
+                raise InvalidRecordError([Problem("sheet", "no rows to check", kind="empty")], name)
+        except (InvalidRecordError, ConfigurationError) as error:
+            outcome = failed(fields, audit.Identifiers(), key, error)
+            run.flush()  # the rows checked so far, then the sheet's own entry
+            batch.add(outcome.event, outcome.entry)
+            run.flush()
+            raise
+        if human:
+            _echo(render_sheet_head(name, run.counts))
+            if table.tell():
+                table.seek(0)
+                _echo(SHEET_TABLE_HEADING)
+                for text in table:
+                    _echo(text)
+    raise typer.Exit(int(run.exit_code()))
+
+
+def _login_name() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def _echo(text: str) -> None:
+    typer.echo(text, nl=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the itbcheck app."""
+    app.command()(guarded(sheet))

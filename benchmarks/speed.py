@@ -1,0 +1,197 @@
+"""How fast itbcheck is, in the three figures of issue 6, measured in one run on one machine.
+
+Run from the repository root with itbcheck installed:
+    python benchmarks/speed.py [--runs 15] [--rows 100000] [--sheet-runs 3]
+
+1. Cold start, the bedside case: the whole-process wall time of `itbcheck check` on one
+   example record, median of --runs runs, divided by that of
+   `python -c "import typer, pydantic, pint, structlog"`, the floor itbcheck's dependencies
+   set. Target <= 1.1, stretch < 1.0. The two commands alternate, so a machine that is busy for
+   a while slows both alike; CPU time (user + system) is printed too, being less sensitive to
+   other load. Bytecode is allowed to be cached, as an installed package's is, and one run of
+   each is discarded first.
+2. Sheet throughput: rows per second of `itbcheck sheet` (human output) on a generated
+   --rows sheet, divided by rows per second of plain pydantic validation of the same rows with
+   no checks: the same file read by itbcheck's sheet reader and each row given to
+   `Record.model_validate`, nothing else. Both are whole processes, alternating, median of
+   --sheet-runs runs. Target >= 0.33. The `--format jsonl` rate is printed for information.
+3. Memory: peak resident memory of `itbcheck sheet` on a 10,000-row and on the --rows sheet.
+   Target: the larger within 10 % of the smaller.
+
+The generated sheet repeats the valid rows of examples/refill-day.csv, each with its own
+patient and pump identifiers, in the proportions of a plausible clinic: of every 100 rows, 85
+CLEAR, 8 CAUTION, 5 STOP and 2 that are not valid records. The audit log is a temporary file,
+written with a key set, as in real use. No figure here is asserted by a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_SHEET = REPO / "examples" / "refill-day.csv"
+MIX = {"CLEAR": 85, "CAUTION": 8, "STOP": 5, "INVALID": 2}
+FLOOR = "import typer, pydantic, pint, structlog"
+BASELINE = """
+import sys
+from itbcheck.records import Record
+from itbcheck.sheet import read_sheet
+with open(sys.argv[1], "rb") as stream:
+    for row in read_sheet(stream, sys.argv[1], jsonl=False):
+        try:
+            Record.model_validate(row.load(row.raw, "row"))
+        except Exception:
+            pass
+"""
+
+
+def _templates() -> tuple[list[str], dict[str, list[list[str]]]]:
+    """The example sheet's header, and its rows by what `itbcheck sheet` makes of them."""
+    from itbcheck.assessment import assess
+    from itbcheck.policy import load_policy
+    from itbcheck.sheet import read_sheet
+
+    policy = load_policy()
+    with EXAMPLE_SHEET.open(encoding="utf-8", newline="") as handle:
+        header, *cells = list(csv.reader(handle))
+    found: dict[str, list[list[str]]] = {name: [] for name in MIX}
+    with EXAMPLE_SHEET.open("rb") as stream:
+        for row, row_cells in zip(read_sheet(stream, "example", jsonl=False), cells, strict=True):
+            outcome = assess(
+                row.read,
+                "example",
+                fields={},
+                key=lambda: None,
+                policy=lambda: policy,
+                load=row.load,
+                parse=row.parse,
+            )
+            verdict = "INVALID" if outcome.result is None else outcome.result.verdict.value
+            if len(row_cells) == len(header):
+                found[verdict].append(row_cells)
+    return header, found
+
+
+def generate_sheet(path: Path, rows: int) -> None:
+    """A CSV sheet of `rows` rows in the proportions of MIX, each with its own identifiers."""
+    header, found = _templates()
+    plan = [name for name, share in MIX.items() for _ in range(share)]
+    patient, serial = header.index("patient.id"), header.index("pump.serial")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for number in range(rows):
+            choices = found[plan[number % len(plan)]]
+            cells = list(choices[number // len(plan) % len(choices)])
+            cells[patient], cells[serial] = f"MRN-{number:08d}", f"NGP{number:07d}H"
+            writer.writerow(cells)
+
+
+def _run(command: Sequence[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak resident KiB of one process, its output discarded."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in {0, 3, 10, 20}:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def cold_start(itbcheck: str, runs: int, env: dict[str, str]) -> None:
+    commands = {
+        "check": [itbcheck, "check", "examples/visit-clear.yaml"],
+        "floor": [sys.executable, "-c", FLOOR],
+    }
+    measured: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
+    for command in commands.values():
+        _run(command, env)  # bytecode cached, disk cache warm: "cold" is a new process
+    for _ in range(runs):
+        for name, command in commands.items():
+            measured[name].append(_run(command, env))
+    wall = {name: statistics.median(m[0] for m in runs_) for name, runs_ in measured.items()}
+    cpu = {name: statistics.median(m[1] for m in runs_) for name, runs_ in measured.items()}
+    print(f"1. cold start, median of {runs} runs each, alternating")
+    print(f"   itbcheck check examples/visit-clear.yaml   {wall['check'] * 1000:6.0f} ms wall")
+    print(f"   python -c '{FLOOR}'   {wall['floor'] * 1000:6.0f} ms wall")
+    print(f"   ratio (target <= 1.1, stretch < 1.0): {wall['check'] / wall['floor']:.2f}")
+    print(f"   (CPU time: {cpu['check'] * 1000:.0f} ms / {cpu['floor'] * 1000:.0f} ms = ", end="")
+    print(f"{cpu['check'] / cpu['floor']:.2f})")
+
+
+def throughput(itbcheck: str, rows: int, runs: int, folder: Path, env: dict[str, str]) -> None:
+    small, large = folder / "sheet-10000.csv", folder / f"sheet-{rows}.csv"
+    generate_sheet(small, 10_000)
+    generate_sheet(large, rows)
+    commands = {
+        "sheet": [itbcheck, "sheet", str(large)],
+        "base": [sys.executable, "-c", BASELINE, str(large)],
+    }
+    measured: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            measured[name].append(_run(command, env))
+    wall = {name: statistics.median(m[0] for m in runs_) for name, runs_ in measured.items()}
+    cpu = {name: statistics.median(m[1] for m in runs_) for name, runs_ in measured.items()}
+    large_peak = statistics.median(m[2] for m in measured["sheet"])
+    jsonl_wall, _, _ = _run([itbcheck, "sheet", "--format", "jsonl", str(large)], env)
+    small_peak = statistics.median(_run([itbcheck, "sheet", str(small)], env)[2] for _ in range(3))
+    sheet_rate, base_rate = rows / wall["sheet"], rows / wall["base"]
+    print(f"2. sheet throughput on {rows:,} rows, whole process, median of {runs} runs each")
+    print(f"   itbcheck sheet                  {sheet_rate:8,.0f} rows/s ({wall['sheet']:.1f} s)")
+    print(f"   pydantic validation, no checks  {base_rate:8,.0f} rows/s ({wall['base']:.1f} s)")
+    print(f"   ratio (target >= 0.33): {sheet_rate / base_rate:.2f}")
+    print(f"   (CPU time: {cpu['sheet']:.1f} s / {cpu['base']:.1f} s, ", end="")
+    print(f"ratio {cpu['base'] / cpu['sheet']:.2f})")
+    print(f"   (itbcheck sheet --format jsonl: {rows / jsonl_wall:,.0f} rows/s)")
+    print("3. peak memory of itbcheck sheet")
+    print(
+        f"   10,000 rows {small_peak / 1024:6.1f} MiB; {rows:,} rows {large_peak / 1024:6.1f} MiB"
+    )
+    print(f"   growth (target <= 10 %): {(large_peak / small_peak - 1) * 100:+.1f} %")
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        model = names[0].split(":", 1)[1].strip() if names else model
+    return (
+        f"{model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f} at start"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--sheet-runs", type=int, default=3)
+    arguments = parser.parse_args()
+    bin_folder = Path(sys.executable).parent
+    itbcheck = str(bin_folder / "itbcheck") if (bin_folder / "itbcheck").exists() else "itbcheck"
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env |= {"ITBCHECK_AUDIT_LOG": str(folder / "audit.jsonl"), "NO_COLOR": "1"}
+        env |= {"ITBCHECK_AUDIT_KEY": "benchmark-key-0123456789", "ITBCHECK_OPERATOR": "bench"}
+        cold_start(itbcheck, arguments.runs, env)
+        throughput(itbcheck, arguments.rows, arguments.sheet_runs, folder, env)
+
+
+if __name__ == "__main__":
+    main()

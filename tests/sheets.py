@@ -1,0 +1,64 @@
+"""Records written as sheet rows, for the sheet tests: every shipped example and check fixture
+as a JSON line and as a CSV row, with the compact forms of docs/sheet.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from itbcheck.reading import load_document
+from tests.conftest import CHECK_FIXTURES, EXAMPLES
+
+RECORD_FILES = sorted(EXAMPLES.glob("*.yaml")) + sorted(CHECK_FIXTURES.glob("*.yaml"))
+
+
+def document_of(path: Path) -> dict[str, Any]:
+    """A record file's data, loaded exactly as `itbcheck check` loads it."""
+    data: dict[str, Any] = load_document(path.read_bytes(), path.name)
+    return data
+
+
+def cells_of(document: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """A record document as CSV cells by column name: the inverse of the sheet reader."""
+    cells: dict[str, str] = {}
+    for key, value in document.items():
+        path = prefix + key
+        if value is None:
+            continue
+        if path == "dosing.prescription.steps":
+            cells[path] = "; ".join(f"{step['start']} {step['rate']}" for step in value)
+        elif path == "dosing.prescription.boluses":
+            cells[path] = "; ".join(
+                (f"{bolus['time']} " if bolus.get("time") else "")
+                + (f"dose {bolus['dose']}" if bolus.get("dose") else f"volume {bolus['volume']}")
+                for bolus in value
+            )
+        elif path == "overrides":
+            for index, override in enumerate(value):
+                for name, text in override.items():
+                    cells[f"overrides[{index}].{name}"] = text
+        elif isinstance(value, dict):
+            cells.update(cells_of(value, path + "."))
+        elif isinstance(value, bool):
+            cells[path] = "true" if value else "false"
+        else:
+            cells[path] = str(value)
+    return cells
+
+
+def csv_text(rows: list[dict[str, str]], header: list[str] | None = None) -> str:
+    """A CSV sheet of `rows`; the header is every column any row has, in first-seen order."""
+    columns = header or list(dict.fromkeys(name for row in rows for name in row))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in columns])
+    return out.getvalue()
+
+
+def jsonl_text(documents: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(document, ensure_ascii=False) + "\n" for document in documents)
