@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import functools
 import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ class ExitCode(enum.IntEnum):
     STOP = 20
     INTERNAL = 70
     INTERRUPTED = 130
+    BROKEN_PIPE = 141
 
 
 class OutputFormat(enum.StrEnum):
@@ -67,6 +69,11 @@ def guarded(command: F) -> F:
             ) from None
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # The reader closed early (`| head`): say nothing more, as other Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
         except KeyboardInterrupt:
             raise fail(["interrupted: the command did not finish"], ExitCode.INTERRUPTED) from None
         except Exception as error:
