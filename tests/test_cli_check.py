@@ -317,7 +317,7 @@ def test_unwritable_audit_log_withholds_the_verdict(tmp_path: Path) -> None:
 
 
 def test_policy_file_changes_the_limits(tmp_path: Path) -> None:
-    """A clinic policy with a 900 mcg/day maximum makes the 900 mcg/day example CLEAR."""
+    """A clinic policy with a 900 mcg/day maximum makes the 850 mcg/day example CLEAR."""
     from importlib import resources
 
     default = (resources.files("itbcheck") / "data" / "policy.toml").read_text("utf-8")

@@ -288,12 +288,13 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_clinic_policy_changes_the_result(tmp_path: Path) -> None:
     """`--policy` runs the scenarios under a clinic's limits: with the ceiling raised to
-    1200 mcg/day, the 1100 mcg/day scenario no longer gives DOSE_ABOVE_CEILING."""
+    1300 mcg/day, the 1100 mcg/day scenario (1259.5 mcg/day at the top of a SynchroMed II's
+    accuracy band) no longer gives DOSE_ABOVE_CEILING."""
     from importlib import resources
 
     text = (resources.files("itbcheck") / "data" / "policy.toml").read_text("utf-8")
     policy = tmp_path / "policy.toml"
-    policy.write_text(text.replace('"1000 mcg/day"', '"1200 mcg/day"'), "utf-8")
+    policy.write_text(text.replace('"1000 mcg/day"', '"1300 mcg/day"'), "utf-8")
     scenario = SCENARIOS / "dose_above_ceiling.yaml"
     result = run_cli("scenarios", "run", str(scenario), "--policy", str(policy))
     assert ExitCode.SCENARIOS_FAILED == result.exit_code

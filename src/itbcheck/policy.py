@@ -28,6 +28,7 @@ class DailyDosePolicy(_Section):
     typical_min: DoseRate
     typical_max: DoseRate
     hard_ceiling: DoseRate
+    ceiling_includes_accuracy_band: bool
     source: Source
 
 

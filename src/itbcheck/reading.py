@@ -19,6 +19,14 @@ from itbcheck.exceptions import InvalidRecordError, Problem
 
 MAX_INPUT_BYTES = 256 * 1024
 MAX_DEPTH = 20
+# A record holds a few dozen values (a few hundred with 48 flex steps and 48 boluses). Without a
+# cap, 18,000 keys in 230 KB of YAML take PyYAML seconds to read, and each is one problem line.
+MAX_VALUES = 2000
+_TOO_MANY = f"more than {MAX_VALUES} values; a record has a few dozen"
+# Python refuses to turn more than 4300 digits into an int, with a ValueError no loader expects;
+# a record's whole numbers (its version, an age) have one to three.
+MAX_INT_DIGITS = 18
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class _StrictYamlLoader(yaml.SafeLoader):
@@ -28,14 +36,22 @@ class _StrictYamlLoader(yaml.SafeLoader):
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's own class attribute
 
 
+# The only spellings of a bool, an int and a null, whether the tag was implied or written out:
+# an explicit `!!int 0x2A`, `!!int '٤٢'` or `!!bool off` would otherwise reach PyYAML's own,
+# far more lenient, constructors.
+_PLAIN_SCALARS = {
+    "tag:yaml.org,2002:bool": re.compile(r"^(?:true|false)$"),
+    "tag:yaml.org,2002:int": re.compile(r"^-?(?:0|[1-9][0-9]*)$", re.ASCII),
+    "tag:yaml.org,2002:null": re.compile(r"^(?:~|null|)$"),
+}
 _StrictYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf")
+    "tag:yaml.org,2002:bool", _PLAIN_SCALARS["tag:yaml.org,2002:bool"], list("tf")
 )
 _StrictYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789")
+    "tag:yaml.org,2002:int", _PLAIN_SCALARS["tag:yaml.org,2002:int"], list("-0123456789")
 )
 _StrictYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""]
+    "tag:yaml.org,2002:null", _PLAIN_SCALARS["tag:yaml.org,2002:null"], ["~", "n", ""]
 )
 
 _PLAIN_TAGS = {
@@ -61,6 +77,12 @@ def _check_yaml_node(node: yaml.Node, path: str, depth: int) -> None:
         raise _RefusedError(path or "record", f"nested more than {MAX_DEPTH} levels deep")
     if node.tag not in _PLAIN_TAGS:
         raise _RefusedError(path or "record", f"YAML tag {node.tag!r} is not accepted")
+    if isinstance(node, yaml.ScalarNode) and node.tag in _PLAIN_SCALARS:
+        plain = node.style is None and _PLAIN_SCALARS[node.tag].fullmatch(node.value)
+        if not plain:
+            raise _RefusedError(path or "record", f"YAML tag {node.tag!r} is not accepted here")
+        if node.tag.endswith(":int") and len(node.value.lstrip("-")) > MAX_INT_DIGITS:
+            raise _RefusedError(path or "record", _TOO_LONG)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -78,10 +100,22 @@ def _check_yaml_node(node: yaml.Node, path: str, depth: int) -> None:
 
 
 def _load_yaml(text: str) -> Any:
-    # Aliases are refused at the event level, before any expansion can happen.
+    # Aliases and deep nesting are refused at the event level, before any expansion can happen
+    # and before PyYAML's scanner, quadratic in the nesting depth, can take minutes over it.
+    depth = values = 0
     for event in yaml.parse(text, Loader=_StrictYamlLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _RefusedError("record", "YAML anchors and aliases are not accepted")
+        if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            values += 1
+            if values > MAX_VALUES:
+                raise _RefusedError("record", _TOO_MANY)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                raise _RefusedError("record", f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
     loader = _StrictYamlLoader(text)
     try:
         node = loader.get_single_node()
@@ -93,8 +127,34 @@ def _load_yaml(text: str) -> Any:
         loader.dispose()
 
 
+_TOO_LONG = f"a whole number of more than {MAX_INT_DIGITS} digits is not accepted"
+
+
 def _reject_constant(name: str) -> Any:
     raise _RefusedError("record", f"{name} is not a number itbcheck accepts")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _RefusedError("record", _TOO_LONG)
+    return int(text)
+
+
+def _refuse_surrogates(value: Any, path: str = "") -> None:
+    """JSON's and YAML's "\\ud800" escapes make text that is not Unicode: it cannot be written
+    as UTF-8 (to the audit log, to a terminal) or keyed into a token. The location named is that
+    of the value, or of the mapping whose key holds one, so it never holds one itself."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise _RefusedError(path or "record", "a lone surrogate (like \\ud800) is not text")
+    elif isinstance(value, dict):
+        for key in value:
+            _refuse_surrogates(key, path)
+        for key, item in value.items():
+            _refuse_surrogates(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_surrogates(item, f"{path}[{index}]")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -121,12 +181,24 @@ def _load_json(text: str) -> Any:
         text,
         object_pairs_hook=_unique_keys,
         parse_constant=_reject_constant,
+        parse_int=_bounded_int,
         # Kept exact and passed on, so the field it sits in reports it with its location.
         parse_float=Decimal,
     )
     if _depth(data) > MAX_DEPTH:
         raise _RefusedError("record", f"nested more than {MAX_DEPTH} levels deep")
+    if _count(data) > MAX_VALUES:
+        raise _RefusedError("record", _TOO_MANY)
     return data
+
+
+def _count(value: Any) -> int:
+    """The values in a document (keys aside), collections included; nesting is already bounded."""
+    if isinstance(value, dict):
+        return 1 + sum(_count(item) for item in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_count(item) for item in value)
+    return 1
 
 
 def looks_like_json(name: str, text: str) -> bool:
@@ -161,9 +233,9 @@ def load_document(raw: bytes, name: str) -> Any:
             [Problem("record", "contains a NUL character", kind="encoding")], name
         )
     try:
-        if looks_like_json(name, text):
-            return _load_json(text)
-        return _load_yaml(text)
+        document = _load_json(text) if looks_like_json(name, text) else _load_yaml(text)
+        _refuse_surrogates(document)
+        return document
     except _RefusedError as refused:
         raise InvalidRecordError(
             [Problem(refused.location, refused.message, kind=refused.kind)], name

@@ -73,5 +73,10 @@ def forecast(record: Record, dose: DoseSummary, profile: PumpProfile) -> Forecas
 
 
 def date_after(visit_time: dt.datetime, days: Decimal) -> dt.date:
-    """The calendar date (in the visit's time zone) a number of days after the visit."""
-    return (visit_time + dt.timedelta(seconds=float(days * 86400))).date()
+    """The calendar date (in the visit's time zone) a number of days after the visit. A date
+    past the end of the calendar (a dose far too small for its fill lasts millions of years) is
+    shown as its last day, 9999-12-31; the checks compare days, never these dates."""
+    try:
+        return (visit_time + dt.timedelta(seconds=float(days * 86400))).date()
+    except OverflowError:
+        return dt.date.max

@@ -8,7 +8,7 @@ from decimal import Decimal
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding, step_note
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.records import Override
-from itbcheck.units import format_quantity
+from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
     "itb-reference.md sections 2 and 9: typical range 50-800 mcg/day (multi-centre study); "
@@ -20,12 +20,15 @@ DOSE_ABOVE_CEILING = CodeInfo(
     severity=Severity.STOP,
     hazard=Hazard.OVERDOSE,
     title="Daily dose above the hard ceiling",
-    meaning="The prescribed 24-hour total is above the policy's hard ceiling. No override in a "
-    "record can lift it; only the clinic's policy file can.",
+    meaning="The prescribed 24-hour total is above the policy's hard ceiling, or would be once "
+    "the pump runs at the top of its verified accuracy band (SynchroMed II: up to 14.5 % more "
+    "than programmed), so the highest dose to program is the ceiling / (1 + band). No override "
+    "in a record can lift it; only the clinic's policy file can.",
     why="Experience above 1000 mcg/day is limited; overdose causes respiratory depression, "
     "seizures and coma, and there is no antidote.",
     source=_SOURCE,
-    example="1100 mcg/day prescribed, ceiling 1000 mcg/day: STOP, even with an override.",
+    example="1100 mcg/day prescribed, ceiling 1000 mcg/day: STOP, even with an override. 900 "
+    "mcg/day in a SynchroMed II may deliver 1030.5 mcg/day: STOP; at most 873.3624 mcg/day.",
 )
 DOSE_ABOVE_RANGE = CodeInfo(
     code="DOSE_ABOVE_RANGE",
@@ -37,7 +40,7 @@ DOSE_ABOVE_RANGE = CodeInfo(
     why="Doses above the typical range are unusual; a sudden need for them suggests a catheter "
     "or pump problem, and a typing error looks exactly like this.",
     source=_SOURCE,
-    example="900 mcg/day with no override: STOP; with an override approving 950 mcg/day: CAUTION.",
+    example="850 mcg/day with no override: STOP; with an override approving 900 mcg/day: CAUTION.",
 )
 DOSE_BELOW_RANGE = CodeInfo(
     code="DOSE_BELOW_RANGE",
@@ -65,6 +68,37 @@ def _covering(overrides: tuple[Override, ...], *, dose: Decimal, above: bool) ->
     return None
 
 
+def _worst_case_above_ceiling(
+    context: CheckContext, dose: Decimal, ceiling: Decimal
+) -> Iterator[Finding]:
+    """A dose within the ceiling as programmed, but not once the pump over-delivers by as much
+    as its accuracy band allows. The band is the pump's, so it cancels out of the change from the
+    previous dose; against the absolute ceiling it does not."""
+    band = context.forecast.accuracy_band_percent
+    if not context.policy.daily_dose.ceiling_includes_accuracy_band:
+        return
+    if band is None or dose * (100 + band) <= ceiling * 100:
+        return
+    worst = dose * (100 + band) / 100
+    highest = ceiling * 100 / (100 + band)
+    yield finding(
+        DOSE_ABOVE_CEILING,
+        message=f"{format_quantity(dose, 'mcg/day')} prescribed is within the hard ceiling of "
+        f"{format_quantity(ceiling, 'mcg/day')}, but a {context.profile.name} pump may deliver "
+        f"up to {format_number(band)} % more: {format_quantity(worst, 'mcg/day')}, above it; "
+        "an override cannot lift it." + step_note(context.dose),
+        action=f"Do not program this dose: at most {format_quantity(highest, 'mcg/day')} in this "
+        "pump. Confirm the prescription with the prescriber; the ceiling can only be raised in "
+        "the clinic's policy.",
+        figures=[
+            _mcg_day("prescribed_daily_dose", dose),
+            Figure("accuracy_band", band, "%"),
+            _mcg_day("worst_case_daily_dose", worst),
+            _mcg_day("hard_ceiling", ceiling),
+        ],
+    )
+
+
 def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     dose = context.dose.prescribed_daily_dose_mcg_per_day
     limits = context.policy.daily_dose
@@ -87,6 +121,7 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
             figures=[_mcg_day("prescribed_daily_dose", dose), _mcg_day("hard_ceiling", ceiling)],
         )
         return
+    yield from _worst_case_above_ceiling(context, dose, ceiling)
     if low <= dose <= high:
         return
     above = dose > high
