@@ -13,7 +13,15 @@ from typing import Annotated, Any
 import typer
 
 from itbcheck import __version__
-from itbcheck.cli._handling import ExitCode, OutputFormat, fail, guarded
+from itbcheck.cli._handling import (
+    AuditLogOption,
+    ExitCode,
+    OperatorOption,
+    OutputFormat,
+    PolicyOption,
+    fail,
+    guarded,
+)
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
 app = typer.Typer(
@@ -81,22 +89,9 @@ def check(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="human (default) or json.")
     ] = OutputFormat.HUMAN,
-    policy: Annotated[
-        Path | None, typer.Option(help="Clinic policy file (TOML); default: the shipped policy.")
-    ] = None,
-    audit_log: Annotated[
-        Path | None,
-        typer.Option(
-            help="Audit log to append to; default: $ITBCHECK_AUDIT_LOG or "
-            "~/.local/state/itbcheck/audit.jsonl."
-        ),
-    ] = None,
-    operator: Annotated[
-        str | None,
-        typer.Option(
-            envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."
-        ),
-    ] = None,
+    policy: PolicyOption = None,
+    audit_log: AuditLogOption = None,
+    operator: OperatorOption = None,
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit

@@ -8,7 +8,8 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -28,6 +29,23 @@ class ExitCode(enum.IntEnum):
     INTERNAL = 70
     INTERRUPTED = 130
     BROKEN_PIPE = 141
+
+
+# Options several commands share, declared once so their names and help never drift apart.
+PolicyOption = Annotated[
+    Path | None, typer.Option(help="Clinic policy file (TOML); default: the shipped policy.")
+]
+AuditLogOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Audit log to append to; default: $ITBCHECK_AUDIT_LOG or "
+        "~/.local/state/itbcheck/audit.jsonl."
+    ),
+]
+OperatorOption = Annotated[
+    str | None,
+    typer.Option(envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."),
+]
 
 
 class OutputFormat(enum.StrEnum):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from itbcheck.cli._handling import ExitCode, fail, guarded
+from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded
 from itbcheck.exceptions import Problem
 
 if TYPE_CHECKING:
@@ -184,9 +184,7 @@ def run_scenarios(
     folder: Annotated[
         Path, typer.Argument(help="Folder of scenario files, or one scenario file.", exists=True)
     ],
-    policy: Annotated[
-        Path | None, typer.Option(help="Clinic policy file (TOML); default: the shipped policy.")
-    ] = None,
+    policy: PolicyOption = None,
 ) -> None:
     """Check every scenario's record and compare the verdict and codes with the expected ones.
     Writes no audit entry. Exit 0 when all pass, 1 when any fails or is invalid."""

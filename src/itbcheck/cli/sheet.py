@@ -17,13 +17,12 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from itbcheck import __version__
-from itbcheck.cli._handling import ExitCode, guarded
+from itbcheck.cli._handling import AuditLogOption, ExitCode, OperatorOption, PolicyOption, guarded
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
 if TYPE_CHECKING:
@@ -215,22 +214,9 @@ def sheet(
     output_format: Annotated[
         SheetFormat, typer.Option("--format", help="human (default) or jsonl (one row a line).")
     ] = SheetFormat.HUMAN,
-    policy: Annotated[
-        Path | None, typer.Option(help="Clinic policy file (TOML); default: the shipped policy.")
-    ] = None,
-    audit_log: Annotated[
-        Path | None,
-        typer.Option(
-            help="Audit log to append to; default: $ITBCHECK_AUDIT_LOG or "
-            "~/.local/state/itbcheck/audit.jsonl."
-        ),
-    ] = None,
-    operator: Annotated[
-        str | None,
-        typer.Option(
-            envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."
-        ),
-    ] = None,
+    policy: PolicyOption = None,
+    audit_log: AuditLogOption = None,
+    operator: OperatorOption = None,
 ) -> None:
     """Check every visit of a refill sheet: a verdict per row, a summary, the worst row's exit
     code."""

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from itbcheck.cli._handling import ExitCode, fail, guarded
+from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded
 
 RecordArgument = Annotated[
     str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.", show_default=False)
@@ -205,9 +205,7 @@ def sweep(
         ),
     ] = None,
     edits: EditsOption = None,
-    policy: Annotated[
-        Path | None, typer.Option(help="Clinic policy file (TOML); default: the shipped policy.")
-    ] = None,
+    policy: PolicyOption = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=0, help="Processes to use; 0: one per core.")
     ] = 1,
