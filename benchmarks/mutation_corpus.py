@@ -3,7 +3,8 @@ mutations.py, run through what `itbcheck check` runs, and counted.
 
 Run from the repository root with itbcheck installed:
 
-    python benchmarks/mutation_corpus.py                  # 100,000 inputs, a few minutes
+    python benchmarks/mutation_corpus.py                  # 100,000 inputs, about 50 minutes
+    python benchmarks/mutation_corpus.py --shard 1/2      # every other input: two processes
     python benchmarks/mutation_corpus.py --count 2000 --json
 
 Each input is read, parsed and checked with the library functions the CLI calls, then
@@ -135,9 +136,16 @@ def _peak_bytes(mutant: Mutant, policy: Policy) -> int:
     return peak
 
 
-def run(count: int, seed: int = 7, cli_every: int = 50, memory_every: int = 10) -> Tally:
+def run(
+    count: int,
+    seed: int = 7,
+    cli_every: int = 50,
+    memory_every: int = 10,
+    shard: tuple[int, int] = (0, 1),
+) -> Tally:
     """Each input is timed untraced; one in `memory_every`, and every input over 32 KiB, is run
-    again under tracemalloc for its memory peak (0: never)."""
+    again under tracemalloc for its memory peak (0: never). With `shard` (k, n), only the inputs
+    whose index is k modulo n, so n processes share one corpus."""
     policy = load_policy()
     expected = {
         record.name: outcome_of(json.dumps(record.data).encode(), "seed.json", policy)
@@ -146,6 +154,8 @@ def run(count: int, seed: int = 7, cli_every: int = 50, memory_every: int = 10) 
     tally = Tally()
     with tempfile.TemporaryDirectory() as folder:
         for index, mutant in enumerate(generate(count, seed)):
+            if index % shard[1] != shard[0]:
+                continue
             tally.inputs += 1
             started = time.perf_counter()
             try:
@@ -203,10 +213,14 @@ def main() -> int:
         "--memory-every", type=int, default=10, help="tracemalloc one input in N; 0: never"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--shard", default="0/1", help="K/N: only inputs K modulo N (parallel runs)"
+    )
     options = parser.parse_args()
     os.environ.pop("ITBCHECK_AUDIT_KEY", None)  # the audit key never reaches these runs
     started = time.perf_counter()
-    tally = run(options.count, options.seed, options.cli_every, options.memory_every)
+    k, n = (int(part) for part in options.shard.split("/"))
+    tally = run(options.count, options.seed, options.cli_every, options.memory_every, (k, n))
     document = summary(tally, time.perf_counter() - started)
     if options.json:
         print(json.dumps(document))

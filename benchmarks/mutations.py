@@ -18,6 +18,7 @@ from mutation_base import (
     Mutant,
     Seed,
     Where,
+    as_json,
     as_yaml,
     at,
     deleted,
@@ -48,7 +49,11 @@ def wrong_type(rng: random.Random, seed: Seed) -> Mutant:
     other = rng.choice(choices)
     # null is how an optional field is left out; on a required one it is refused.
     expect = ANY if other is None else REJECT
-    return mutant(rng, seed, "wrong_type", replaced(seed.data, where, other), expect)
+    data = replaced(seed.data, where, other)
+    if isinstance(other, float) and isinstance(value, str):
+        # In YAML, 4.25 is read as the text '4.25' (docs/record-format.md), a valid patient id.
+        return Mutant("wrong_type", seed.name, "mutant.json", as_json(data), expect)
+    return mutant(rng, seed, "wrong_type", data, expect)
 
 
 def drop_key(rng: random.Random, seed: Seed) -> Mutant:

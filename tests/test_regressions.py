@@ -196,3 +196,16 @@ def test_json_error_output_strips_control_characters_from_a_key(tmp_path: Path) 
     result = run_cli("check", "--format", "json", str(path))
     locations = [p["location"] for p in json.loads(result.stdout)["error"]["problems"]]
     assert (ExitCode.INVALID_RECORD, ["patient.?31m"]) == (result.exit_code, locations)
+
+
+def test_latest_refill_date_before_year_1_is_not_an_internal_error(tmp_path: Path) -> None:
+    """Found by the 100,000-input mutation corpus: a visit on 0001-01-01 whose fill lasts less
+    than the 3-day margin put 'book the refill by' before the first day of the calendar, and
+    OverflowError ended the check (exit 70)."""
+    record = Visit().record()
+    record["visit_time"] = "0001-01-01T00:00:00+00:00"
+    record["dosing"]["prescription"]["daily_dose"] = "50000 mcg/day"
+    path = _write(tmp_path, json.dumps(record), "record.json")
+    result = run_cli("check", str(path))
+    assert (ExitCode.STOP, "") == (result.exit_code, result.stderr)
+    assert "REFILL_AFTER_ALARM" in result.stdout

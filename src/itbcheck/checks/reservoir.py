@@ -131,14 +131,16 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
         # Appointments are whole days after the visit, so the last acceptable one is the
         # whole day at or before the limit.
         latest_day = int(limit.to_integral_value(rounding=ROUND_FLOOR))
-        latest = record.visit_time.date() + dt.timedelta(days=latest_day)
         action = (
-            f"Book the next refill on or before {latest.isoformat()}; if another finding "
-            "changes the programming, check again first."
-            if latest_day > 0
-            else "This fill does not last beyond the safety margin: review the dose, "
+            "This fill does not last beyond the safety margin: review the dose, "
             "concentration and fill volume with the prescriber before starting the pump."
         )
+        if latest_day > 0:  # then before the appointment, so a real date even in year 1 or 9999
+            latest = record.visit_time.date() + dt.timedelta(days=latest_day)
+            action = (
+                f"Book the next refill on or before {latest.isoformat()}; if another finding "
+                "changes the programming, check again first."
+            )
         yield finding(
             REFILL_AFTER_ALARM,
             message=f"Next refill on day {appointment} ({record.next_refill.isoformat()}), but "
