@@ -95,7 +95,26 @@ def trusted(fact: VolumeFact | VolumeRateFact | DurationFact) -> Measured | None
 
 
 def _profiles_folder() -> Traversable:
-    return resources.files("itbcheck") / "pump_profiles"
+    """The shipped profiles: inside the installed package (a wheel force-includes them), or
+    beside `src/` in a checkout (an editable install or `PYTHONPATH=src` links only `src/`).
+    Neither there: a configuration error naming both places, never an internal error."""
+    packaged = resources.files("itbcheck") / "pump_profiles"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "pump_profiles"
+    if checkout.is_dir():
+        return checkout
+    raise ConfigurationError(
+        [
+            Problem(
+                "pump_profiles",
+                f"no pump profiles folder: looked in {packaged} and {checkout}; "
+                "reinstall itbcheck",
+                kind="missing_profiles",
+            )
+        ],
+        "profiles",
+    )
 
 
 def profile_names() -> list[str]:
