@@ -94,7 +94,7 @@ def trusted(fact: VolumeFact | VolumeRateFact | DurationFact) -> Measured | None
     return fact.value if fact.verified else None
 
 
-def _profiles_folder() -> Traversable:
+def profiles_folder() -> Traversable:
     """The shipped profiles: inside the installed package (a wheel force-includes them), or
     beside `src/` in a checkout (an editable install or `PYTHONPATH=src` links only `src/`).
     Neither there: a configuration error naming both places, never an internal error."""
@@ -108,8 +108,7 @@ def _profiles_folder() -> Traversable:
         [
             Problem(
                 "pump_profiles",
-                f"no pump profiles folder: looked in {packaged} and {checkout}; "
-                "reinstall itbcheck",
+                f"no pump profiles folder: looked in {packaged} and {checkout}; reinstall itbcheck",
                 kind="missing_profiles",
             )
         ],
@@ -120,7 +119,7 @@ def _profiles_folder() -> Traversable:
 def profile_names() -> list[str]:
     return sorted(
         entry.name.removesuffix(".toml")
-        for entry in _profiles_folder().iterdir()
+        for entry in profiles_folder().iterdir()
         if entry.name.endswith(".toml")
     )
 
@@ -288,7 +287,7 @@ def validate_shipped_profiles() -> list[ProfileReport]:
     """A report for every profile shipped with itbcheck."""
     return [
         validate_profile(
-            (_profiles_folder() / f"{name}.toml").read_text("utf-8"),
+            (profiles_folder() / f"{name}.toml").read_text("utf-8"),
             f"pump_profiles/{name}.toml",
             name,
         )
@@ -312,5 +311,5 @@ def load_profile(name: str) -> PumpProfile:
         raise ConfigurationError(
             [Problem("pump.profile", f"unknown pump profile; known: {known}", name)], "profiles"
         )
-    text = (_profiles_folder() / f"{name}.toml").read_text("utf-8")
+    text = (profiles_folder() / f"{name}.toml").read_text("utf-8")
     return parse_profile(text, f"pump_profiles/{name}.toml", name)

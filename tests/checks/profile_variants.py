@@ -9,7 +9,6 @@ Rewritten values are made up for the tests; they are not device facts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 
 import pytest
 
@@ -17,7 +16,7 @@ from itbcheck.checks import CheckContext, run_checks
 from itbcheck.dosing import summarise
 from itbcheck.findings import Severity, Verdict, verdict_of
 from itbcheck.policy import load_policy
-from itbcheck.profiles import PumpProfile, parse_profile
+from itbcheck.profiles import PumpProfile, parse_profile, profiles_folder
 from itbcheck.reading import load_document
 from itbcheck.records import Record, parse_record
 from itbcheck.reservoir import forecast
@@ -67,7 +66,7 @@ def profile_params(cases: list[ProfileCase]) -> list[pytest.ParameterSet]:
 
 
 def shipped_profile_text(name: str) -> str:
-    return (resources.files("itbcheck") / "pump_profiles" / f"{name}.toml").read_text("utf-8")
+    return (profiles_folder() / f"{name}.toml").read_text("utf-8")
 
 
 def with_line(text: str, section: str, key: str, value: str) -> str:
