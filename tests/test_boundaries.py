@@ -23,7 +23,10 @@ DEFAULT = (resources.files("itbcheck") / "data" / "policy.toml").read_text("utf-
 POLICY: Policy = parse_policy(
     DEFAULT.replace('typical_min = "50 mcg/day"', 'typical_min = "72 mcg/day"')
     .replace('typical_max = "800 mcg/day"', 'typical_max = "720 mcg/day"')
-    .replace('hard_ceiling = "1000 mcg/day"', 'hard_ceiling = "1648.8 mcg/day"'),
+    .replace('hard_ceiling = "1000 mcg/day"', 'hard_ceiling = "1648.8 mcg/day"')
+    # The ceiling at the top of the band is a STOP only when the clinic chooses it (the
+    # default, false, gives a CAUTION: tests/checks/test_dose_policy.py).
+    .replace("ceiling_includes_accuracy_band = false", "ceiling_includes_accuracy_band = true"),
     "boundary test policy",
 )
 MASS = [("mcg", 1), ("µg", 1), ("μg", 1), ("ug", 1), ("mg", 1000)]

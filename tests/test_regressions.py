@@ -29,14 +29,23 @@ def _write(tmp_path: Path, text: str | bytes, name: str) -> Path:
 
 def test_dose_under_the_ceiling_but_over_it_at_the_top_of_the_accuracy_band_stops() -> None:
     """Found by the ceiling property: 900 mcg/day with a covering override was CAUTION, though a
-    SynchroMed II may deliver 14.5 % more, 1030.5 mcg/day, above the 1000 mcg/day ceiling."""
+    SynchroMed II may deliver 14.5 % more, 1030.5 mcg/day, above the 1000 mcg/day ceiling. Since
+    issue 10 point 17 this STOP needs ceiling_includes_accuracy_band = true."""
+    from importlib import resources
+
+    from itbcheck.policy import parse_policy
+
+    text = (resources.files("itbcheck") / "data" / "policy.toml").read_text("utf-8")
+    flag = "ceiling_includes_accuracy_band = "
+    policy = parse_policy(text.replace(flag + "false", flag + "true"), "test")
     visit = Visit(previous_dose=Decimal(800), daily_dose=Decimal(900), override_limit=Decimal(950))
-    result = check(visit.record())
+    result = check(visit.record(), policy)
     found = the_finding(result, "DOSE_ABOVE_CEILING")
     expected = {
         "prescribed_daily_dose": (Decimal(900), "mcg/day"),
         "accuracy_band": (Decimal("14.5"), "%"),
         "worst_case_daily_dose": (Decimal("1030.5"), "mcg/day"),
+        "highest_dose_under_ceiling": (Decimal(1000) * 100 / Decimal("114.5"), "mcg/day"),
         "hard_ceiling": (Decimal(1000), "mcg/day"),
     }
     assert (Verdict.STOP, expected) == (result.verdict, figures_of(found))

@@ -129,8 +129,22 @@ def _no_control_characters(text: str) -> str:
     return text
 
 
+def _not_blank(text: str) -> str:
+    # Text that is only whitespace (spaces, no-break U+00A0, ideographic U+3000, ...) says
+    # nothing: a blank change_reason is no reason and a blank approver approves nothing. Tabs
+    # and newlines are control characters, refused above; str.isspace covers the rest.
+    if text.isspace():
+        raise PydanticCustomError(
+            "blank", "blank text (only spaces) counts as missing: write it, or leave it out"
+        )
+    return text
+
+
 Text = Annotated[
-    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_control_characters)
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(_no_control_characters),
+    AfterValidator(_not_blank),
 ]
 ProfileName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 

@@ -61,6 +61,16 @@ class ReservoirPolicy(_Section):
     source: Source
 
 
+class RefillPolicy(_Section):
+    default_max_interval: Duration
+    source: Source
+
+
+class RestartPolicy(_Section):
+    reduction_percent: Percent
+    source: Source
+
+
 class BolusPolicy(_Section):
     caution_at: BolusDose
     source: Source
@@ -79,6 +89,8 @@ class Policy(_Section):
     decrease: DecreasePolicy
     concentration: ConcentrationPolicy
     reservoir: ReservoirPolicy
+    refill: RefillPolicy
+    restart: RestartPolicy
     bolus: BolusPolicy
     bridge: BridgePolicy
 

@@ -83,6 +83,8 @@ class PumpProfile(BaseModel):
     drug_stability_limit: DurationFact
     min_rate: VolumeRateFact
     max_rate: VolumeRateFact
+    catheter_volume_min: VolumeFact
+    catheter_volume_max: VolumeFact
 
     @property
     def version(self) -> str:
@@ -224,6 +226,13 @@ def _consistency_problems(data: dict[str, object], facts: dict[str, _Fact]) -> l
         if capacity is not None and volume is not None and volume.value >= capacity.value:
             message = f"the {what} must be below the reservoir capacity ({capacity.text})"
             problems.append(Problem(f"{name}.value", message, shown(volume.text), "inconsistent"))
+    shortest = _value(data, "catheter_volume_min", _AS_VOLUME)
+    longest = _value(data, "catheter_volume_max", _AS_VOLUME)
+    if shortest is not None and longest is not None and shortest.value > longest.value:
+        message = f"the catheter minimum is above the maximum ({longest.text})"
+        problems.append(
+            Problem("catheter_volume_min.value", message, shown(shortest.text), "inconsistent")
+        )
     low, high = _value(data, "min_rate", _AS_RATE), _value(data, "max_rate", _AS_RATE)
     if low is not None and high is not None and low.value > high.value:
         message = f"the minimum rate is above the maximum rate ({high.text})"

@@ -53,8 +53,10 @@ class Pump(_Model):
     status_at_arrival: Literal["running", "stopped", "stalled", "empty"] = Field(
         description="What the interrogation showed before the refill."
     )
-    catheter_volume: Volume | None = Field(
-        default=None, description="Volume of the implanted catheter, from the implant record."
+    catheter_volume: PositiveVolume | None = Field(
+        default=None,
+        description="Volume of the implanted catheter, from the implant record; leave it out "
+        "when unknown ('0 mL' is refused: every catheter holds drug).",
     )
     end_of_service: CalendarDate | None = Field(
         default=None, description="Elective replacement (ERI) or end-of-service date, if shown."
@@ -144,7 +146,9 @@ class Dosing(_Model):
 
 
 class Override(_Model):
-    rule: Literal["daily_dose_range"] = Field(description="The soft limit this override lifts.")
+    rule: Literal["daily_dose_range", "restart_dose"] = Field(
+        description="The soft limit this override lifts."
+    )
     approved_limit: DoseRate
     approver: Text
     reason: Text

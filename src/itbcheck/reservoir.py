@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from itbcheck.dosing import DoseSummary
-from itbcheck.profiles import PumpProfile
+from itbcheck.profiles import PumpProfile, trusted
 from itbcheck.records import Record
 
 
@@ -44,9 +44,17 @@ def _days(volume: Decimal, daily: Decimal | None) -> Decimal | None:
     return max(volume, Decimal(0)) / daily
 
 
+def alarm_volume(record: Record, profile: PumpProfile) -> Decimal:
+    """The alarm volume the reservoir is judged against: the one set in the pump, or the
+    profile's verified alarm value when that is larger (an alarm set too low sounds too late)."""
+    written = record.refill.low_reservoir_alarm.value
+    profile_alarm = trusted(profile.low_reservoir_alarm)
+    return written if profile_alarm is None else max(written, profile_alarm.value)
+
+
 def forecast(record: Record, dose: DoseSummary, profile: PumpProfile) -> Forecast:
     fill = record.refill.fill_volume.value
-    alarm = record.refill.low_reservoir_alarm.value
+    alarm = alarm_volume(record, profile)
     band_fact = profile.accuracy_band
     band = band_fact.percent if band_fact.verified else None
     daily = dose.pump_daily_volume_ml_per_day

@@ -24,16 +24,20 @@ UNCHECKABLE = "BRIDGE_UNCHECKABLE"
 UP = "bridge_missing_500_to_2000.yaml"
 DOWN = "bridge_missing_2000_to_500.yaml"
 
+# The SynchroMed II profiles have no verified catheter range, so every strength change with a
+# catheter volume also gives CATHETER_VOLUME_UNCHECKED (CAUTION, issue 10 point 4).
+CATHETER = "CATHETER_VOLUME_UNCHECKED"
+
 CASES: list[Case] = [
-    (UP, Verdict.STOP, [MISSING]),
-    (DOWN, Verdict.STOP, [MISSING]),
-    ("bridge_0_4_ml_over_12_h.yaml", Verdict.CLEAR, []),
-    ("bridge_0_42_ml_over_12_h_5_percent_fast.yaml", Verdict.CLEAR, []),
-    ("bridge_0_43_ml_over_12_h_7_5_percent_fast.yaml", Verdict.STOP, [INCORRECT]),
-    ("bridge_0_4_ml_over_24_h_half_rate.yaml", Verdict.STOP, [INCORRECT]),
-    ("bridge_0_3_ml_too_small.yaml", Verdict.STOP, [INCORRECT]),
-    ("bridge_2000_to_500_0_4_ml_over_48_h.yaml", Verdict.CLEAR, []),
-    ("bridge_2000_to_500_0_3_ml_too_small.yaml", Verdict.STOP, [INCORRECT]),
+    (UP, Verdict.STOP, [MISSING, CATHETER]),
+    (DOWN, Verdict.STOP, [MISSING, CATHETER]),
+    ("bridge_0_4_ml_over_12_h.yaml", Verdict.CAUTION, [CATHETER]),
+    ("bridge_0_42_ml_over_12_h_5_percent_fast.yaml", Verdict.CAUTION, [CATHETER]),
+    ("bridge_0_43_ml_over_12_h_7_5_percent_fast.yaml", Verdict.STOP, [INCORRECT, CATHETER]),
+    ("bridge_0_4_ml_over_24_h_half_rate.yaml", Verdict.STOP, [INCORRECT, CATHETER]),
+    ("bridge_0_3_ml_too_small.yaml", Verdict.STOP, [INCORRECT, CATHETER]),
+    ("bridge_2000_to_500_0_4_ml_over_48_h.yaml", Verdict.CAUTION, [CATHETER]),
+    ("bridge_2000_to_500_0_3_ml_too_small.yaml", Verdict.STOP, [INCORRECT, CATHETER]),
     ("bridge_without_catheter_volume.yaml", Verdict.STOP, [UNCHECKABLE]),
     ("bridge_prometra_tubing_unverified.yaml", Verdict.STOP, [UNCHECKABLE]),
 ]
@@ -165,7 +169,7 @@ def test_incorrect_bridge(name: str, hazard: Hazard, volume: str, runs: str, nee
 @pytest.mark.parametrize(
     ("name", "missing"),
     [
-        ("bridge_without_catheter_volume.yaml", "pump.catheter_volume in the record"),
+        ("bridge_without_catheter_volume.yaml", "a plausible pump.catheter_volume in the record"),
         (
             "bridge_prometra_tubing_unverified.yaml",
             "a verified pump_tubing_volume in profile prometra-ii-20ml",

@@ -29,12 +29,12 @@ CASES: list[Case] = [
     (
         "same_visit_in_mcg_per_ml_and_mcg_per_day.yaml",
         Verdict.STOP,
-        [MISMATCH, "DOSE_ABOVE_CEILING", "DOSE_ABOVE_RANGE", "INCREASE_ABOVE_LIMIT"],
+        [MISMATCH, "DOSE_ABOVE_RANGE", "DOSE_WORST_CASE_ABOVE_CEILING", "INCREASE_ABOVE_LIMIT"],
     ),
     (
         "same_visit_in_mg_per_ml_and_mcg_per_h.yaml",
         Verdict.STOP,
-        [MISMATCH, "DOSE_ABOVE_CEILING", "DOSE_ABOVE_RANGE", "INCREASE_ABOVE_LIMIT"],
+        [MISMATCH, "DOSE_ABOVE_RANGE", "DOSE_WORST_CASE_ABOVE_CEILING", "INCREASE_ABOVE_LIMIT"],
     ),
 ]
 

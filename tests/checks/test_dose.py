@@ -18,25 +18,27 @@ from tests.conftest import CHECK_FIXTURES, check_file, codes_of
 ABOVE = "DOSE_ABOVE_RANGE"
 BELOW = "DOSE_BELOW_RANGE"
 CEILING = "DOSE_ABOVE_CEILING"
+WORST = "DOSE_WORST_CASE_ABOVE_CEILING"
 
 # Above 873.3624 mcg/day a SynchroMed II (accuracy band 14.5 %) may deliver more than the
-# 1000 mcg/day ceiling: DOSE_ABOVE_CEILING (STOP) as well as the range finding, which an
-# override still turns to CAUTION (issue 7, tests/test_regressions.py).
+# 1000 mcg/day ceiling: under the default policy (ceiling as programmed, issue 10 point 17)
+# DOSE_WORST_CASE_ABOVE_CEILING (CAUTION) as well as the range finding, which an override
+# turns to CAUTION; tests/checks/test_dose_policy.py keeps the `true` setting's STOP.
 CASES: list[Case] = [
     ("dose_800_exactly.yaml", Verdict.CLEAR, []),
     ("dose_50_exactly.yaml", Verdict.CLEAR, []),
-    ("dose_900_no_override.yaml", Verdict.STOP, [CEILING, ABOVE]),
-    ("dose_900_override_950.yaml", Verdict.STOP, [CEILING, ABOVE]),
-    ("dose_900_override_900.yaml", Verdict.STOP, [CEILING, ABOVE]),
-    ("dose_900_override_850.yaml", Verdict.STOP, [CEILING, ABOVE]),
-    ("dose_1000_exactly_override_1000.yaml", Verdict.STOP, [CEILING, ABOVE]),
+    ("dose_900_no_override.yaml", Verdict.STOP, [ABOVE, WORST]),
+    ("dose_900_override_950.yaml", Verdict.CAUTION, [ABOVE, WORST]),
+    ("dose_900_override_900.yaml", Verdict.CAUTION, [ABOVE, WORST]),
+    ("dose_900_override_850.yaml", Verdict.STOP, [ABOVE, WORST]),
+    ("dose_1000_exactly_override_1000.yaml", Verdict.CAUTION, [ABOVE, WORST]),
     ("dose_above_ceiling_1100_with_override.yaml", Verdict.STOP, [CEILING]),
     ("dose_below_range_40.yaml", Verdict.STOP, [BELOW]),
     ("dose_below_range_40_override_40.yaml", Verdict.CAUTION, [BELOW]),
     ("dose_below_range_40_override_45.yaml", Verdict.STOP, [BELOW]),
     ("flex_schedule_480.yaml", Verdict.CLEAR, []),
     ("flex_schedule_half_hour_steps_471.yaml", Verdict.CLEAR, []),
-    ("flex_schedule_900_no_override.yaml", Verdict.STOP, [CEILING, ABOVE]),
+    ("flex_schedule_900_no_override.yaml", Verdict.STOP, [ABOVE, WORST]),
     ("flex_schedule_bolus_24_once.yaml", Verdict.CLEAR, []),
     ("flex_schedule_bolus_24_every_hour.yaml", Verdict.STOP, [CEILING, "INCREASE_ABOVE_LIMIT"]),
 ]

@@ -13,6 +13,7 @@ import pytest
 from itbcheck.checks import CHECKS, catalogue
 from itbcheck.findings import Verdict
 from tests.checks import (
+    test_alarm,
     test_bridge,
     test_concentration,
     test_dose,
@@ -22,6 +23,7 @@ from tests.checks import (
     test_restart,
     test_schedule,
     test_titration,
+    test_volumes,
 )
 from tests.checks.helpers import Case, params
 from tests.checks.profile_variants import NoteCase, ProfileCase
@@ -37,12 +39,16 @@ ALL_CASES: list[Case] = [
     *test_schedule.CASES,
     *test_bridge.CASES,
     *test_restart.CASES,
+    *test_volumes.CASES,
+    *test_alarm.CASES,
 ]
 NOTE_CASES: list[NoteCase] = [
     *test_residual.NOTE_CASES,
     *test_reservoir.NOTE_CASES,
     *test_schedule.NOTE_CASES,
     *test_bridge.NOTE_CASES,
+    *test_volumes.NOTE_CASES,
+    *test_alarm.NOTE_CASES,
 ]
 PROFILE_CASES: list[ProfileCase] = [
     *test_fill.PROFILE_CASES,

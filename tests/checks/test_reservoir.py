@@ -45,6 +45,7 @@ CASES: list[Case] = [
     ("refill_interval_180_days.yaml", Verdict.CLEAR, []),
     ("refill_interval_200_days.yaml", Verdict.CAUTION, [STABILITY]),
     ("prometra_stability_unchecked.yaml", Verdict.CLEAR, []),
+    ("prometra_refill_552_days_ahead.yaml", Verdict.CAUTION, [STABILITY]),
     ("end_of_service_on_next_refill_day.yaml", Verdict.CAUTION, [END]),
     ("end_of_service_before_next_refill.yaml", Verdict.CAUTION, [END]),
     ("end_of_service_after_next_refill.yaml", Verdict.CLEAR, []),
@@ -52,6 +53,7 @@ CASES: list[Case] = [
 
 NOTE_CASES: list[NoteCase] = [
     ("prometra_stability_unchecked.yaml", ["RATE_RANGE_UNCHECKED", UNCHECKED]),
+    ("prometra_refill_552_days_ahead.yaml", ["RATE_RANGE_UNCHECKED", UNCHECKED]),
 ]
 
 PROFILE_CASES: list[ProfileCase] = [
@@ -83,7 +85,7 @@ def test_verdict_and_codes(name: str, verdict: Verdict, codes: list[str]) -> Non
     assert (verdict, codes) == (result.verdict, codes_of(result))
 
 
-@pytest.mark.parametrize(("name", "notes"), NOTE_CASES, ids=["prometra"])
+@pytest.mark.parametrize(("name", "notes"), NOTE_CASES, ids=["prometra", "prometra-552-days"])
 def test_notes(name: str, notes: list[str]) -> None:
     """A Prometra profile has no stability limit: STABILITY_UNCHECKED is reported as a NOTE."""
     assert notes == note_codes_of(check_file(CHECK_FIXTURES / name))
@@ -213,12 +215,13 @@ def test_interval_beyond_stability() -> None:
 
 
 def test_stability_unchecked_for_prometra() -> None:
-    """A Prometra profile gives no stability limit: a NOTE naming the 49-day interval."""
+    """A Prometra profile gives no stability limit: a NOTE naming the 49-day interval and the
+    policy's 180-day default it was checked against instead."""
     found = the_finding(check_file(CHECK_FIXTURES / "prometra_stability_unchecked.yaml"), UNCHECKED)
     expected = (
         Severity.NOTE,
         "Profile prometra-ii-20ml gives no drug-stability limit; the 49-day refill interval was "
-        "not checked against one.",
+        "checked against the policy's 180-day default instead.",
     )
     assert expected == (found.severity, found.message)
 
@@ -249,3 +252,23 @@ def test_end_of_service_before_next_refill(name: str, days_to_end: str) -> None:
     found = the_finding(check_file(CHECK_FIXTURES / name), END)
     expected = (Severity.CAUTION, Hazard.WITHDRAWAL, {"days_to_end_of_service": days(days_to_end)})
     assert expected == (found.severity, found.hazard, figures_of(found))
+
+
+def test_point_6_prometra_refill_552_days_ahead_is_not_clear() -> None:
+    """Issue 10 point 6: a Prometra II refill booked 552 days ahead, with no stability limit in
+    the profile, is a CAUTION against the policy's 180-day default maximum interval."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "prometra_refill_552_days_ahead.yaml"), STABILITY
+    )
+    # 2026-11-27 -> 2028-06-01 = 552 days > 180 days (the default, 4320 h / 24).
+    expected = (
+        Severity.CAUTION,
+        {"appointment_days": days("552"), "limit": days("180")},
+        True,
+    )
+    actual = (
+        found.severity,
+        figures_of(found),
+        "(the policy's default: the profile has no verified limit)" in found.message,
+    )
+    assert expected == actual

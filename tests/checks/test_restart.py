@@ -1,6 +1,7 @@
 """The restart check: a pump found empty, stalled or stopped that restarts at or above the
-dose before the interruption (STOP, overdose), or below it (CAUTION); a running pump, or one
-kept stopped, is no restart.
+dose before the interruption, or less than the policy's margin (20 %) below it, is an overdose
+STOP unless an override covers it (then CAUTION); reduced by the margin it is a CAUTION; a
+running pump, or one kept stopped, is no restart.
 
 Hand derivations are in each fixture's header comment (itb-reference.md section 3).
 """
@@ -17,12 +18,16 @@ from tests.conftest import CHECK_FIXTURES, check_file, codes_of
 
 FULL = "RESTART_AT_FULL_DOSE"
 REDUCED = "RESTART_AFTER_INTERRUPTION"
+NOT_REDUCED = "RESTART_NOT_REDUCED"
 
 CASES: list[Case] = [
-    ("restart_after_empty_at_480_previous_480.yaml", Verdict.STOP, [FULL]),
+    ("restart_after_empty_at_480_previous_480.yaml", Verdict.STOP, ["RESIDUAL_BELOW_ALARM", FULL]),
     ("restart_after_stall_at_480_previous_400.yaml", Verdict.STOP, [FULL]),
     ("restart_after_stop_at_480_previous_480.yaml", Verdict.STOP, [FULL]),
     ("restart_after_stall_at_400_previous_500.yaml", Verdict.CAUTION, [REDUCED]),
+    ("restart_after_stall_at_495_previous_500.yaml", Verdict.STOP, [NOT_REDUCED]),
+    ("restart_after_stall_at_495_override_500.yaml", Verdict.CAUTION, [NOT_REDUCED]),
+    ("restart_after_stall_at_495_override_450.yaml", Verdict.STOP, [NOT_REDUCED]),
     ("pump_running_on_arrival_400_to_480.yaml", Verdict.CLEAR, []),
     ("pump_stopped_on_arrival_kept_stopped.yaml", Verdict.CAUTION, ["PUMP_STOPPED"]),
 ]
@@ -57,7 +62,13 @@ def test_restart_at_full_dose(name: str, status: str, previous: str, new: str) -
     expected = (
         Severity.STOP,
         Hazard.OVERDOSE,
-        {"previous_daily_dose": mcg_day(previous), "prescribed_daily_dose": mcg_day(new)},
+        {
+            "previous_daily_dose": mcg_day(previous),
+            "prescribed_daily_dose": mcg_day(new),
+            "reduction_required": (Decimal(20), "%"),
+            # previous x 80 / 100.
+            "highest_restart_dose": mcg_day(str(Decimal(previous) * 80 / 100)),
+        },
         True,
     )
     actual = (
@@ -74,13 +85,50 @@ def test_restart_below_previous_dose() -> None:
     found = the_finding(
         check_file(CHECK_FIXTURES / "restart_after_stall_at_400_previous_500.yaml"), REDUCED
     )
-    # 400 < 500.
+    # 400 <= 500 x 80 / 100 = 400.
     expected = (
         Severity.CAUTION,
         Hazard.WITHDRAWAL,
-        {"previous_daily_dose": mcg_day("500"), "prescribed_daily_dose": mcg_day("400")},
+        {
+            "previous_daily_dose": mcg_day("500"),
+            "prescribed_daily_dose": mcg_day("400"),
+            "reduction_required": (Decimal(20), "%"),
+            "highest_restart_dose": mcg_day("400"),
+        },
     )
     assert expected == (found.severity, found.hazard, figures_of(found))
+
+
+def test_point_10_restart_at_99_percent_is_stop() -> None:
+    """Issue 10 point 10: a stalled pump restarted at 495 mcg/day, 99 % of the 500 before, is an
+    overdose STOP naming the 400 mcg/day it may restart at."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "restart_after_stall_at_495_previous_500.yaml"), NOT_REDUCED
+    )
+    # 500 x (100 - 20) / 100 = 400 < 495 < 500.
+    expected = (Severity.STOP, Hazard.OVERDOSE, mcg_day("400"), True)
+    actual = (
+        found.severity,
+        found.hazard,
+        figures_of(found)["highest_restart_dose"],
+        "at most 400 mcg/day without an override" in found.message,
+    )
+    assert expected == actual
+
+
+@pytest.mark.parametrize(
+    ("name", "severity"),
+    [
+        ("restart_after_stall_at_495_override_500.yaml", Severity.CAUTION),
+        ("restart_after_stall_at_495_override_450.yaml", Severity.STOP),
+    ],
+    ids=["covers", "too-low"],
+)
+def test_restart_override(name: str, severity: Severity) -> None:
+    """An override (rule restart_dose) approving at least the new dose lowers the STOP to a
+    CAUTION; one approving less does not."""
+    found = the_finding(check_file(CHECK_FIXTURES / name), NOT_REDUCED)
+    assert severity == found.severity
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itbcheck.checks import (
+    alarm,
     bridge,
     concentration,
     dose,
@@ -12,6 +13,7 @@ from itbcheck.checks import (
     restart,
     schedule,
     titration,
+    volumes,
 )
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo
 from itbcheck.findings import Finding
@@ -21,7 +23,9 @@ CHECKS: tuple[Check, ...] = (
     *titration.CHECKS,
     *concentration.CHECKS,
     *fill.CHECKS,
+    *volumes.CHECKS,
     *residual.CHECKS,
+    *alarm.CHECKS,
     *reservoir.CHECKS,
     *schedule.CHECKS,
     *bridge.CHECKS,

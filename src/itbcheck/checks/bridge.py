@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from itbcheck.catheter import trusted_catheter_volume
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
@@ -68,10 +69,10 @@ def check_bridge(context: CheckContext) -> Iterator[Finding]:
         Figure("new_concentration", new, "mcg/mL"),
     ]
     tubing = trusted(context.profile.pump_tubing_volume)
-    catheter = context.record.pump.catheter_volume
+    catheter = trusted_catheter_volume(context.record, context.profile)  # None if implausible
     if tubing is None or catheter is None:
         missing = (
-            "pump.catheter_volume in the record"
+            "a plausible pump.catheter_volume in the record"
             if catheter is None
             else (f"a verified pump_tubing_volume in profile {context.profile.name}")
         )

@@ -11,8 +11,8 @@ from itbcheck.records import Override
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
-    "itb-reference.md sections 2 and 9: typical range 50-800 mcg/day (multi-centre study); "
-    "US labels report limited experience above 1000 mcg/day."
+    "[27] Typical dose range study (50-800 mcg/day); [1] Lioresal label, [2] Gablofen label "
+    "(limited experience above 1000 mcg/day)."
 )
 
 DOSE_ABOVE_CEILING = CodeInfo(
@@ -20,15 +20,37 @@ DOSE_ABOVE_CEILING = CodeInfo(
     severity=Severity.STOP,
     hazard=Hazard.OVERDOSE,
     title="Daily dose above the hard ceiling",
-    meaning="The prescribed 24-hour total is above the policy's hard ceiling, or would be once "
+    meaning="The prescribed 24-hour total is above the policy's hard ceiling; or, when the "
+    "policy sets ceiling_includes_accuracy_band = true (the default is false), it would be once "
     "the pump runs at the top of its verified accuracy band (SynchroMed II: up to 14.5 % more "
     "than programmed), so the highest dose to program is the ceiling / (1 + band). No override "
     "in a record can lift it; only the clinic's policy file can.",
     why="Experience above 1000 mcg/day is limited; overdose causes respiratory depression, "
     "seizures and coma, and there is no antidote.",
     source=_SOURCE,
-    example="1100 mcg/day prescribed, ceiling 1000 mcg/day: STOP, even with an override. 900 "
-    "mcg/day in a SynchroMed II may deliver 1030.5 mcg/day: STOP; at most 873.3624 mcg/day.",
+    example="1100 mcg/day prescribed, ceiling 1000 mcg/day: STOP, even with an override. With "
+    "ceiling_includes_accuracy_band = true, 900 mcg/day in a SynchroMed II may deliver 1030.5 "
+    "mcg/day: STOP; at most 873.3624 mcg/day.",
+)
+DOSE_WORST_CASE_ABOVE_CEILING = CodeInfo(
+    code="DOSE_WORST_CASE_ABOVE_CEILING",
+    severity=Severity.CAUTION,
+    hazard=Hazard.OVERDOSE,
+    title="Worst-case delivered dose above the hard ceiling",
+    meaning="The prescribed 24-hour total is within the hard ceiling as programmed, but at the "
+    "top of the pump's verified accuracy band (SynchroMed II: 14.5 % more than programmed) the "
+    "pump may deliver more than the ceiling. Reported with the worst-case daily dose and the "
+    "highest dose that stays under the ceiling in this pump, ceiling / (1 + band). Given when "
+    "the policy sets ceiling_includes_accuracy_band = false (the default); with true it is a "
+    "DOSE_ABOVE_CEILING STOP instead.",
+    why="Labels and prescribers express doses as programmed, and a STOP at every refill of a "
+    "patient stable on 900 mcg/day would teach staff to ignore the policy; the worst case stays "
+    "visible so an over-infusing pump is looked for.",
+    source="Ceiling: [1] Lioresal label, [2] Gablofen label (limited experience above 1000 "
+    "mcg/day). Band: [16] SynchroMed over-infusion notices (over-infusion is more than 14.5 % "
+    "above the programmed rate). The default false is itbcheck's choice (issue 10 point 17).",
+    example="900 mcg/day in a SynchroMed II may deliver 900 x 1.145 = 1030.5 mcg/day, above "
+    "1000: CAUTION; at most 873.3624 mcg/day stays under it.",
 )
 DOSE_ABOVE_RANGE = CodeInfo(
     code="DOSE_ABOVE_RANGE",
@@ -75,12 +97,32 @@ def _worst_case_above_ceiling(
     as its accuracy band allows. The band is the pump's, so it cancels out of the change from the
     previous dose; against the absolute ceiling it does not."""
     band = context.forecast.accuracy_band_percent
-    if not context.policy.daily_dose.ceiling_includes_accuracy_band:
-        return
     if band is None or dose * (100 + band) <= ceiling * 100:
         return
     worst = dose * (100 + band) / 100
     highest = ceiling * 100 / (100 + band)
+    figures = [
+        _mcg_day("prescribed_daily_dose", dose),
+        Figure("accuracy_band", band, "%"),
+        _mcg_day("worst_case_daily_dose", worst),
+        _mcg_day("highest_dose_under_ceiling", highest),
+        _mcg_day("hard_ceiling", ceiling),
+    ]
+    if not context.policy.daily_dose.ceiling_includes_accuracy_band:
+        yield finding(
+            DOSE_WORST_CASE_ABOVE_CEILING,
+            message=f"{format_quantity(dose, 'mcg/day')} prescribed is within the hard ceiling "
+            f"of {format_quantity(ceiling, 'mcg/day')} as programmed, but a "
+            f"{context.profile.name} pump may deliver up to {format_number(band)} % more: "
+            f"{format_quantity(worst, 'mcg/day')} at worst. The highest dose that stays under "
+            f"the ceiling in this pump is {format_quantity(highest, 'mcg/day')}."
+            + step_note(context.dose),
+            action="Confirm the dose with the prescriber, and watch for drowsiness, slow "
+            "breathing and low muscle tone; a residual smaller than expected at the next refill "
+            "points to an over-infusing pump.",
+            figures=figures,
+        )
+        return
     yield finding(
         DOSE_ABOVE_CEILING,
         message=f"{format_quantity(dose, 'mcg/day')} prescribed is within the hard ceiling of "
@@ -90,12 +132,7 @@ def _worst_case_above_ceiling(
         action=f"Do not program this dose: at most {format_quantity(highest, 'mcg/day')} in this "
         "pump. Confirm the prescription with the prescriber; the ceiling can only be raised in "
         "the clinic's policy.",
-        figures=[
-            _mcg_day("prescribed_daily_dose", dose),
-            Figure("accuracy_band", band, "%"),
-            _mcg_day("worst_case_daily_dose", worst),
-            _mcg_day("hard_ceiling", ceiling),
-        ],
+        figures=figures,
     )
 
 
@@ -164,6 +201,6 @@ CHECKS = (
     Check(
         "daily_dose_range",
         check_daily_dose_range,
-        (DOSE_ABOVE_CEILING, DOSE_ABOVE_RANGE, DOSE_BELOW_RANGE),
+        (DOSE_ABOVE_CEILING, DOSE_WORST_CASE_ABOVE_CEILING, DOSE_ABOVE_RANGE, DOSE_BELOW_RANGE),
     ),
 )

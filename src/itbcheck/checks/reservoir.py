@@ -55,19 +55,24 @@ REFILL_INTERVAL_BEYOND_STABILITY = CodeInfo(
     hazard=Hazard.DEVICE,
     title="Refill interval beyond the drug-stability limit",
     meaning="The days to the next refill exceed the profile's drug-stability limit (the longest "
-    "time the drug may stay in the reservoir).",
+    "time the drug may stay in the reservoir); where the profile has no verified limit, the "
+    "policy's default maximum refill interval (180 days by default), or the profile's "
+    "unverified figure if that is shorter.",
     why="Drug kept past its stability limit may lose strength: under-dosing and withdrawal.",
-    source="Profile drug_stability_limit (180 days quoted for SynchroMed II, UNVERIFIED). "
-    "itb-reference.md sections 5 and 9.",
-    example="Next refill 200 days away with a 180-day limit: CAUTION.",
+    source="Profile drug_stability_limit (180 days quoted for SynchroMed II, unverified: [17] "
+    "SynchroMed II labelling); policy refill.default_max_interval ([50] Baclofen pump "
+    "stability 2023: pumps are recommended to be refilled within at most 180 days).",
+    example="Next refill 200 days away with a 180-day limit: CAUTION. A Prometra II refill "
+    "booked 552 days ahead (no profile limit, 180-day policy default): CAUTION.",
 )
 STABILITY_UNCHECKED = CodeInfo(
     code="STABILITY_UNCHECKED",
     severity=Severity.NOTE,
     hazard=Hazard.DEVICE,
     title="Drug-stability limit unknown for this pump",
-    meaning="The pump profile gives no drug-stability limit, so the refill interval was not "
-    "checked against one.",
+    meaning="The pump profile gives no drug-stability limit, so the refill interval was checked "
+    "against the policy's default maximum interval instead (beyond it: "
+    "REFILL_INTERVAL_BEYOND_STABILITY, CAUTION).",
     why="itbcheck says what it could not check rather than assume a number.",
     source="itbcheck safety principle 3.",
     example="Prometra II profiles ship without a stability limit: NOTE.",
@@ -153,23 +158,32 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
 
 
 def check_stability(context: CheckContext) -> Iterator[Finding]:
+    """Against the profile's verified drug-stability limit; without one, against the policy's
+    default maximum interval (or the profile's unverified figure, if shorter): an unknown
+    limit is not "no limit"."""
     fact = context.profile.drug_stability_limit
     appointment = context.forecast.appointment_days
+    default_days = context.policy.refill.default_max_interval.value / 24
+    if fact.verified and fact.value is not None:
+        limit_days, basis = fact.value.value / 24, ""
+    elif fact.value is not None and fact.value.value / 24 <= default_days:
+        limit_days, basis = fact.value.value / 24, " (an unverified profile value)"
+    else:
+        limit_days = default_days
+        basis = " (the policy's default: the profile has no verified limit)"
     if fact.value is None:
         yield finding(
             STABILITY_UNCHECKED,
             message=f"Profile {context.profile.name} gives no drug-stability limit; the "
-            f"{appointment}-day refill interval was not checked against one.",
+            f"{appointment}-day refill interval was checked against the policy's "
+            f"{format_number(default_days)}-day default instead.",
             action="Confirm the interval against the drug label.",
         )
-        return
-    limit_days = fact.value.value / 24
     if appointment > limit_days:
-        unverified = "" if fact.verified else " (an unverified profile value)"
         yield finding(
             REFILL_INTERVAL_BEYOND_STABILITY,
             message=f"The next refill is {appointment} days away, beyond the "
-            f"{format_number(limit_days)}-day drug-stability limit{unverified}.",
+            f"{format_number(limit_days)}-day drug-stability limit{basis}.",
             action="Book an earlier refill, or confirm with pharmacy that the drug is stable "
             "that long.",
             figures=[_days("appointment_days", Decimal(appointment)), _days("limit", limit_days)],
