@@ -335,7 +335,7 @@ def test_reads_a_sheet_from_stdin(audit_log: Path) -> None:
     """'-' reads the sheet from standard input, CSV or JSON lines by its first character."""
     for name in ("refill-day.csv", "refill-day.jsonl"):
         result = run_cli("sheet", "-", input=(EXAMPLES / name).read_bytes())
-        assert (ExitCode.STOP, "CAUTION  2") == (
+        assert (ExitCode.STOP, "CAUTION  3") == (
             result.exit_code,
             result.stdout.splitlines()[5].strip(),
         )

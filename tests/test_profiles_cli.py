@@ -52,6 +52,11 @@ BROKEN_CASES = [
         "(got '25 mL')",
     ),
     (
+        "catheter-min-above-max",
+        "catheter_volume_min.value: the catheter minimum is above the maximum (0.286 mL) "
+        "(got '0.3 mL')",
+    ),
+    (
         "gap-above-capacity",
         "residual_gap_threshold.value: the gap threshold must be below the reservoir capacity "
         "(20 mL) (got '20 mL')",
@@ -170,13 +175,15 @@ def test_validate_without_paths_checks_the_shipped_profiles(audit_log: Path) -> 
 
 
 def test_missing_and_unverified_facts_are_warnings() -> None:
-    """The SynchroMed II 20 mL profile warns about its unverified stability limit and its
-    missing rate range, and about nothing else."""
+    """The SynchroMed II 20 mL profile warns about its unverified stability limit, its missing
+    rate range and catheter range, and about nothing else."""
     report = next(r for r in validate_shipped_profiles() if "synchromed-ii-20ml" in r.source)
     assert [
         "drug_stability_limit: not verified (180 day): not used as a limit",
         "min_rate: no value: reported as unchecked where needed",
         "max_rate: no value: reported as unchecked where needed",
+        "catheter_volume_min: no value: reported as unchecked where needed",
+        "catheter_volume_max: no value: reported as unchecked where needed",
     ] == _lines(report.warnings)
 
 

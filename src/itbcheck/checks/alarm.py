@@ -90,9 +90,7 @@ def check_residual_below_alarm(context: CheckContext) -> Iterator[Finding]:
     dead = sum((part.value for part in (tubing, catheter) if part is not None), Decimal(0))
     stop = residual < dead
     unknown = [
-        name
-        for name, part in (("pump tubing", tubing), ("catheter", catheter))
-        if part is None
+        name for name, part in (("pump tubing", tubing), ("catheter", catheter)) if part is None
     ]
     known = " (known part: no " + " or ".join(unknown) + " volume)" if unknown and dead else ""
     yield finding(
