@@ -29,6 +29,7 @@ from mutation_base import (
     seeds,
     serialised,
 )
+from plausibility_mutations import PLAUSIBILITY_KINDS
 from quantity_mutations import QUANTITY_KINDS
 from text_mutations import TEXT_KINDS
 
@@ -280,7 +281,7 @@ STRUCTURE_KINDS: list[Kind] = [
     documents,
     unchanged,
 ]
-KINDS: list[Kind] = [*STRUCTURE_KINDS, *QUANTITY_KINDS, *TEXT_KINDS]
+KINDS: list[Kind] = [*STRUCTURE_KINDS, *QUANTITY_KINDS, *TEXT_KINDS, *PLAUSIBILITY_KINDS]
 
 
 def generate(count: int, seed: int = 7) -> Iterator[Mutant]:

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from itbcheck.profiles import PumpProfile, trusted
 from itbcheck.records import Record
-from itbcheck.units import Measured
+from itbcheck.units import Measured, format_quantity
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,10 @@ class CatheterRange:
 
     low_ml: Decimal
     high_ml: Decimal
+
+
+def _ml(value: Decimal) -> str:
+    return format_quantity(value, "mL")
 
 
 def catheter_range(profile: PumpProfile) -> CatheterRange | None:
@@ -45,14 +49,14 @@ def implausible_because(record: Record, profile: PumpProfile) -> str | None:
     volume = catheter.value
     capacity = trusted(profile.reservoir_capacity)
     if capacity is not None and volume >= capacity.value:
-        return f"at least the {capacity.text} reservoir capacity"
+        return f"at least the {_ml(capacity.value)} reservoir capacity"
     plausible = catheter_range(profile)
     if plausible is None:
         return None
     if volume < plausible.low_ml:
-        return f"below the {profile.name} catheter minimum of {plausible.low_ml} mL"
+        return f"below the {profile.name} catheter minimum of {_ml(plausible.low_ml)}"
     if volume > plausible.high_ml:
-        return f"above the {profile.name} catheter maximum of {plausible.high_ml} mL"
+        return f"above the {profile.name} catheter maximum of {_ml(plausible.high_ml)}"
     return None
 
 

@@ -114,7 +114,8 @@ def check_reservoir_volumes(context: CheckContext) -> Iterator[Finding]:
         for name, volume in [("previous_fill_volume", previous), *named]:
             if volume is not None and volume.value > capacity.value:
                 contradiction(
-                    f"{name} {volume.text} is above the {capacity.text} reservoir capacity",
+                    f"{name} {format_quantity(volume.value, 'mL')} is above the "
+                    f"{format_quantity(capacity.value, 'mL')} reservoir capacity",
                     Figure(name, volume.value, "mL"),
                     Figure("capacity", capacity.value, "mL"),
                 )
@@ -122,8 +123,9 @@ def check_reservoir_volumes(context: CheckContext) -> Iterator[Finding]:
         for name, volume in named:
             if volume.value > previous.value:
                 contradiction(
-                    f"{name} {volume.text} is more than the previous_fill_volume "
-                    f"{previous.text} it is left from",
+                    f"{name} {format_quantity(volume.value, 'mL')} is more than the "
+                    f"previous_fill_volume {format_quantity(previous.value, 'mL')} it is left "
+                    "from",
                     Figure(name, volume.value, "mL"),
                     Figure("previous_fill_volume", previous.value, "mL"),
                 )
