@@ -61,6 +61,11 @@ class ReservoirPolicy(_Section):
     source: Source
 
 
+class AlarmPolicy(_Section):
+    stop_below_percent: Percent
+    source: Source
+
+
 class RefillPolicy(_Section):
     default_max_interval: Duration
     source: Source
@@ -89,6 +94,7 @@ class Policy(_Section):
     decrease: DecreasePolicy
     concentration: ConcentrationPolicy
     reservoir: ReservoirPolicy
+    alarm: AlarmPolicy
     refill: RefillPolicy
     restart: RestartPolicy
     bolus: BolusPolicy

@@ -16,7 +16,8 @@ _ALARM_SOURCE = (
     "[8] Withdrawal before the alarm 2004 (withdrawal 1-7 days before a 2 mL alarm; raising it "
     "to 4 mL stopped recurrences); [15] TGA 2016 SynchroMed alert (the alarm is calculated, "
     "not measured); pump profile low_reservoir_alarm ([17] SynchroMed II labelling, [18] "
-    "Prometra II labelling). Half the profile's value as the STOP level is itbcheck's choice."
+    "Prometra II labelling). Half the profile's value as the STOP level is itbcheck's choice "
+    "(policy alarm.stop_below_percent)."
 )
 
 ALARM_BELOW_PROFILE = CodeInfo(
@@ -25,8 +26,8 @@ ALARM_BELOW_PROFILE = CodeInfo(
     hazard=Hazard.WITHDRAWAL,
     title="Low-reservoir alarm set below the pump's alarm value",
     meaning="The low_reservoir_alarm set in the pump is below the pump profile's verified alarm "
-    "value (SynchroMed II 2 mL, Prometra II 3 mL): CAUTION; below half of it: STOP. The "
-    "reservoir forecast uses the profile's value instead.",
+    "value (SynchroMed II 2 mL, Prometra II 3 mL): CAUTION; below the policy's share of it "
+    "(half by default): STOP. The reservoir forecast uses the profile's value instead.",
     why="An alarm set too low sounds when the pump is nearly empty, or not at all before it "
     "runs dry; withdrawal has started days before a 2 mL alarm.",
     source=_ALARM_SOURCE,
@@ -58,14 +59,14 @@ def check_alarm_setting(context: CheckContext) -> Iterator[Finding]:
     written = context.record.refill.low_reservoir_alarm.value
     if pump_alarm is None or written >= pump_alarm.value:
         return
-    half = pump_alarm.value / 2
+    half = pump_alarm.value * context.policy.alarm.stop_below_percent / 100
     stop = written < half
     yield finding(
         ALARM_BELOW_PROFILE,
         severity=Severity.STOP if stop else Severity.CAUTION,
         message=f"The low-reservoir alarm is set to {format_quantity(written, 'mL')}, below the "
         f"{format_quantity(pump_alarm.value, 'mL')} of profile {context.profile.name}"
-        + (f", and below half of it ({format_quantity(half, 'mL')})" if stop else "")
+        + (f", and below {format_quantity(half, 'mL')}, the STOP level" if stop else "")
         + f"; the next refill is judged against {format_quantity(pump_alarm.value, 'mL')}.",
         action=f"Set the low-reservoir alarm to at least {format_quantity(pump_alarm.value, 'mL')}"
         " in the programmer, then check again.",
