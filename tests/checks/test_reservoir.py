@@ -199,9 +199,10 @@ def test_interval_beyond_stability() -> None:
     the limit is unverified."""
     found = the_finding(check_file(CHECK_FIXTURES / "refill_interval_200_days.yaml"), STABILITY)
     # 2026-11-27 -> 2027-06-15 = 200 days > 180 days (4320 h / 24).
+    # Hazard withdrawal: drug past its stability may lose strength (issue 10 point 6).
     expected = (
         Severity.CAUTION,
-        Hazard.DEVICE,
+        Hazard.WITHDRAWAL,
         {"appointment_days": days("200"), "limit": days("180")},
         True,
     )

@@ -49,8 +49,9 @@ BRIDGE_UNCHECKABLE = CodeInfo(
     severity=Severity.STOP,
     hazard=Hazard.RECORD,
     title="Concentration change with an unknown dead volume",
-    meaning="The concentration changes, but the catheter volume is not in the record or the "
-    "profile has no verified pump tubing volume, so the dead volume is unknown.",
+    meaning="The concentration changes, but the catheter volume is not in the record or is "
+    "implausible (CATHETER_VOLUME_IMPLAUSIBLE), or the profile has no verified pump tubing "
+    "volume, so the dead volume is unknown.",
     why="Without the dead volume the under- or overdose while it clears cannot be computed.",
     source=_SOURCE + " Prometra catheter volume: 0.0026 mL/cm of implanted length.",
     example="500 -> 2000 mcg/mL, no pump.catheter_volume: STOP.",

@@ -52,7 +52,7 @@ ACCURACY_BAND_UNVERIFIED = CodeInfo(
 REFILL_INTERVAL_BEYOND_STABILITY = CodeInfo(
     code="REFILL_INTERVAL_BEYOND_STABILITY",
     severity=Severity.CAUTION,
-    hazard=Hazard.DEVICE,
+    hazard=Hazard.WITHDRAWAL,
     title="Refill interval beyond the drug-stability limit",
     meaning="The days to the next refill exceed the profile's drug-stability limit (the longest "
     "time the drug may stay in the reservoir); where the profile has no verified limit, the "
