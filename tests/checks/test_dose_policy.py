@@ -1,6 +1,6 @@
 """The clinic's choice of where the hard ceiling applies: to the dose the pump may deliver at
 the top of its accuracy band (the shipped default, fail closed), or to the dose as programmed
-(itb-reference.md section 9)."""
+([1] Lioresal label)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 dose before the interruption (STOP, overdose), or below it (CAUTION); a running pump, or one
 kept stopped, is no restart.
 
-Hand derivations are in each fixture's header comment (itb-reference.md section 3).
+Hand derivations are in each fixture's header comment ([10] Restart overdose 1991).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from itbcheck.records import Override
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
-    "itb-reference.md sections 2 and 9: typical range 50-800 mcg/day (multi-centre study); "
-    "US labels report limited experience above 1000 mcg/day."
+    "[27] Typical dose range study: typical range 50-800 mcg/day; [1] Lioresal label and "
+    "[2] Gablofen label report limited experience above 1000 mcg/day."
 )
 
 DOSE_ABOVE_CEILING = CodeInfo(

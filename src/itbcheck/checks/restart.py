@@ -9,8 +9,8 @@ from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.units import format_quantity
 
 _SOURCE = (
-    "1991 case series: restarts at the full prior dose after an interruption caused overdoses "
-    "about 6 h later; Sgouros, Pediatr Neurosurg 2010. itb-reference.md sections 3 and 6."
+    "[10] Restart overdose 1991: restarts at the full prior dose after an interruption caused "
+    "overdoses about 6 h later; [21] Sgouros 2010."
 )
 
 RESTART_AT_FULL_DOSE = CodeInfo(
