@@ -1,5 +1,5 @@
 """Each limit at L - ε, L and L + ε, in every unit spelling that writes all three exactly, gives
-the documented verdict (docs/findings.md; itb-reference.md section 9).
+the documented verdict (docs/findings.md; docs/references.md).
 
 The dose limits use a test policy whose numbers are whole in mcg/min too (72 and 720 mcg/day
 typical, a 1648.8 mcg/day ceiling, so that a SynchroMed II's +14.5 % band reaches it from

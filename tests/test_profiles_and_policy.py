@@ -42,7 +42,7 @@ def test_every_shipped_profile_loads(name: str) -> None:
     ],
 )
 def test_profile_numbers_match_the_reference(name: str, capacity: Decimal, band: Decimal) -> None:
-    """Capacity and accuracy band are the reference's numbers (itb-reference.md section 5)."""
+    """Capacity and accuracy band are the labelling's numbers ([17], [18])."""
     profile = load_profile(name)
     assert profile.reservoir_capacity.value is not None
     assert (capacity, band) == (
@@ -67,7 +67,7 @@ def test_profile_with_an_unknown_key_is_refused() -> None:
 
 
 def test_default_policy_is_section_9_of_the_reference() -> None:
-    """The shipped policy holds the reference's default limits."""
+    """The shipped policy holds the documented default limits."""
     policy = load_policy()
     dose = policy.daily_dose
     assert (Decimal(50), Decimal(800), Decimal(1000)) == (

@@ -223,7 +223,7 @@ def test_show_prints_each_fact_with_status_and_source() -> None:
     assert (ExitCode.CLEAR, "synchromed-ii-20ml@2026.1") == (result.exit_code, lines[0])
     assert "pump_tubing_volume       0.14 mL      verified" in lines
     assert "min_rate                 (no value)   NOT VERIFIED: not used as a limit" in lines
-    assert "    Medtronic SynchroMed II 8637-20 reservoir (itb-reference.md section 5)." in lines
+    assert "    Medtronic SynchroMed II 8637-20 reservoir ([17] SynchroMed II labelling)." in lines
 
 
 def test_show_unknown_profile_is_a_usage_error() -> None:

@@ -75,12 +75,12 @@ def test_scenario_result_is_what_check_gives(name: str) -> None:
 @pytest.mark.parametrize("name", SHIPPED)
 def test_scenario_names_its_incident_and_source(name: str) -> None:
     """Each scenario file starts with a comment naming the incident (or a CLEAR or CAUTION
-    control) and its section of the domain reference."""
+    control) and its source in docs/references.md."""
     lines = (SCENARIOS / name).read_text("utf-8").splitlines()
     header = " ".join(line.removeprefix("#").strip() for line in lines if line.startswith("#"))
     assert (True, True) == (
         lines[0].startswith(("# Incident: ", "# Control (CLEAR): ", "# Control (CAUTION): ")),
-        bool(re.search(r"Source: itb-reference\.md section \d", header)),
+        bool(re.search(r"Source: \[\d+\] \w", header)),
     )
 
 

@@ -1,7 +1,8 @@
 """`itbcheck simulate`: the reservoir, the drug delivered, and the alarm and empty days at the
 programmed rate and at both ends of the accuracy band, against hand derivations.
 
-Hand derivations (itb-reference.md sections 5 and 8): days to alarm = (fill - alarm volume) /
+Hand derivations ([16] SynchroMed over-infusion notices; [6] Saulino 2016):
+days to alarm = (fill - alarm volume) /
 daily volume, days to empty = fill / daily volume; the low and high rates are the daily volume
 x (1 - 0.145) and x (1 + 0.145) for a SynchroMed II. Visits are at 2026-11-27 10:30 UTC.
 """

@@ -1,7 +1,7 @@
 """The arithmetic of a prescription: 24-hour totals, pump flow and the dose actually delivered.
 
 Pure functions over an already-validated `Record`; all values exact `Decimal`s in the
-canonical units their names carry. Formulas: itb-reference.md section 8.
+canonical units their names carry. Sources: [28] ISMP smart-pump concentration principle.
 """
 
 from __future__ import annotations

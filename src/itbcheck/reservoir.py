@@ -2,8 +2,8 @@
 at the programmed flow and at the top of the pump's accuracy band.
 
 The alarm is calculated by the pump from the programmed rate, not measured, so an
-over-infusing pump can run empty without alarming (TGA 2016): the worst case is what the next
-appointment must beat. Formulas: itb-reference.md section 8.
+over-infusing pump can run empty without alarming ([15] TGA 2016 SynchroMed alert): the worst
+case is what the next appointment must beat.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ at both ends of the pump's accuracy band, with the alarm, empty and appointment 
 Pure and exact (`Decimal`), for the engineers' `itbcheck simulate`. The flow, fill, alarm
 volume, band and appointment come from `dosing.summarise` and `reservoir.forecast`, the numbers
 `check` uses; without a bridge bolus the nominal and high-rate days are the forecast's own.
-What this adds (itb-reference.md sections 5 and 8):
+What this adds ([16] SynchroMed over-infusion notices; [6] Saulino 2016):
 
 - the low end of the band, rate x (1 - band): the reservoir lasts longest, the patient gets
   least;

@@ -2,7 +2,7 @@
 0.14 mL for SynchroMed II + catheter) must be cleared by a bridge bolus at the old drug's
 rate, dose / C_old, within 5 %.
 
-Hand derivations are in each fixture's header comment (itb-reference.md section 8): without
+Hand derivations are in each fixture's header comment ([6] Saulino 2016): without
 a bridge the patient gets dose x C_old / C_new for dead volume / new flow days.
 """
 

@@ -1,7 +1,8 @@
 """The concentration checks: the programmer against the syringe, and whether the dispensed
 strength is a refill strength; and the same visit written in other units.
 
-Hand derivations are in each fixture's header comment (formulas: itb-reference.md section 8):
+Hand derivations are in each fixture's header comment ([28] ISMP smart-pump concentration
+principle):
 pump flow = prescribed dose / programmed concentration; delivered dose = flow x dispensed
 concentration.
 """

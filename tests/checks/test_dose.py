@@ -2,7 +2,7 @@
 hard ceiling (no override lifts it), and flex schedules summed over 24 hours.
 
 Hand derivations are in each fixture's header comment; the default policy is 50-800 mcg/day
-typical, 1000 mcg/day ceiling (itb-reference.md section 9).
+typical, 1000 mcg/day ceiling ([27] Typical dose range study; [1] Lioresal label).
 """
 
 from __future__ import annotations

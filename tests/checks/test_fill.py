@@ -2,7 +2,8 @@
 volume entered in the programmer against the volume filled, and an injection into the
 catheter access port.
 
-Hand derivations are in each fixture's header comment (itb-reference.md sections 4 and 6).
+Hand derivations are in each fixture's header comment ([12] ISMP 2004 access port;
+[15] TGA 2016 SynchroMed alert).
 """
 
 from __future__ import annotations

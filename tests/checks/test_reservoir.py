@@ -2,7 +2,8 @@
 the 3-day margin, the refill interval against the drug-stability limit, and the pump's end
 of service against the next refill.
 
-Hand derivations are in each fixture's header comment (itb-reference.md sections 5, 8 and 9):
+Hand derivations are in each fixture's header comment ([8] Withdrawal before the alarm
+2004; [9] Gillette refill guidance):
 days to alarm = (fill - alarm volume) / daily volume; worst case at daily volume x 1.145.
 """
 

@@ -2,7 +2,8 @@
 20 mL pump, 2 mL in a 40 mL pump), nothing aspirated, a residual near full capacity, and the
 delivered-volume ratio against the pump's accuracy band (14.5 % for SynchroMed II).
 
-Hand derivations are in each fixture's header comment (itb-reference.md sections 5, 6 and 8).
+Hand derivations are in each fixture's header comment ([20] Maino 2017; [16] SynchroMed
+over-infusion notices).
 """
 
 from __future__ import annotations

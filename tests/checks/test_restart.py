@@ -3,7 +3,7 @@ dose before the interruption, or less than the policy's margin (20 %) below it, 
 STOP unless an override covers it (then CAUTION); reduced by the margin it is a CAUTION; a
 running pump, or one kept stopped, is no restart.
 
-Hand derivations are in each fixture's header comment (itb-reference.md section 3).
+Hand derivations are in each fixture's header comment ([10] Restart overdose 1991).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 has a verified range, so that part runs with a test profile), and single boluses of 25 mcg
 or more, counted at the concentration in the reservoir.
 
-Hand derivations are in each fixture's header comment (itb-reference.md sections 4, 8, 9).
+Hand derivations are in each fixture's header comment ([1] Lioresal label; [13] ISMP flex schedule).
 The test rate range, 0.05 to 1 mL/day, is made up; it is not a device fact.
 """
 

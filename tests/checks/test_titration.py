@@ -2,7 +2,8 @@
 at most one change per 24 h, large decreases, and stopping a pump.
 
 Hand derivations are in each fixture's header comment; limits are the default policy
-(itb-reference.md section 9). The clear visit's base is 400 -> 480 mcg/day, spinal, age 42.
+([1] Lioresal label; [6] Saulino 2016).
+The clear visit's base is 400 -> 480 mcg/day, spinal, age 42.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from itbcheck.profiles import trusted
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
-    "Best-practice panel on concentration changes; dead volume = pump tubing (0.140 mL for "
-    "SynchroMed II after the FDA recall) + catheter volume. itb-reference.md sections 4, 6 and 8."
+    "Best-practice panel on concentration changes ([6] Saulino 2016); dead volume = pump tubing "
+    "(0.140 mL for SynchroMed II after [14] FDA 2013 priming-bolus recall) + catheter volume."
 )
 
 BRIDGE_MISSING = CodeInfo(
@@ -53,7 +53,8 @@ BRIDGE_UNCHECKABLE = CodeInfo(
     "implausible (CATHETER_VOLUME_IMPLAUSIBLE), or the profile has no verified pump tubing "
     "volume, so the dead volume is unknown.",
     why="Without the dead volume the under- or overdose while it clears cannot be computed.",
-    source=_SOURCE + " Prometra catheter volume: 0.0026 mL/cm of implanted length.",
+    source=_SOURCE + " Prometra catheter volume: 0.0026 mL/cm of implanted length ([18] "
+    "Prometra II labelling).",
     example="500 -> 2000 mcg/mL, no pump.catheter_volume: STOP.",
 )
 

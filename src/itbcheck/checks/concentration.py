@@ -20,8 +20,8 @@ CONCENTRATION_MISMATCH = CodeInfo(
     "dose times (dispensed / programmed). Hazard is overdose when the syringe is stronger, "
     "withdrawal when it is weaker.",
     why="A wrong concentration in the programmer is a classic 4-fold overdose.",
-    source="ISMP smart-pump principle; delivered dose = programmed dose x (concentration in "
-    "reservoir / concentration programmed). itb-reference.md sections 4 and 8.",
+    source="[28] ISMP smart-pump concentration principle: delivered dose = programmed dose x "
+    "(concentration in reservoir / concentration programmed).",
     example="800 mcg/day prescribed, 500 mcg/mL programmed, 2000 mcg/mL in the syringe: the pump "
     "runs 1.6 mL/day and delivers 3200 mcg/day, 4 times the dose: STOP.",
 )
@@ -34,8 +34,8 @@ CONCENTRATION_SCREENING = CodeInfo(
     "test bolus, not for filling a pump.",
     why="At 50 mcg/mL the pump needs 10 to 40 times the volume: the reservoir runs out within "
     "days, or the dose falls short if the programmer holds a refill strength.",
-    source="Lioresal and Gablofen labels: 50 mcg/mL is for screening only. itb-reference.md "
-    "sections 1 and 9.",
+    source="[1] Lioresal label; [2] Gablofen label: 50 mcg/mL is for screening only. The STOP "
+    "for a refill is itbcheck's choice.",
     example="dispensed_concentration '50 mcg/mL': STOP.",
 )
 CONCENTRATION_NONSTANDARD = CodeInfo(
@@ -47,8 +47,8 @@ CONCENTRATION_NONSTANDARD = CodeInfo(
     "mcg/mL by default), so it was diluted or compounded.",
     why="Compounded intrathecal baclofen is often off strength: over 40 % of samples were more "
     "than 5 % off and 22 % more than 10 % off.",
-    source="Arch Phys Med Rehabil 2009;90:1815; PM R 2012;4:182. itb-reference.md sections 1 "
-    "and 9.",
+    source="[4] Compounded ITB potency 2009; [5] Compounded ITB potency 2012. Commercial "
+    "strengths: [1] Lioresal label; [2] Gablofen label; [3] Generic baclofen injection labels.",
     example="dispensed_concentration '1500 mcg/mL': CAUTION.",
 )
 

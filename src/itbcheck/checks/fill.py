@@ -16,7 +16,8 @@ FILL_ABOVE_CAPACITY = CodeInfo(
     title="Fill volume above the reservoir's capacity",
     meaning="More drug was filled than the reservoir holds (capacity from the pump profile).",
     why="Overfilling is a risk factor for over-infusion; the excess may also end up in the pocket.",
-    source="Manufacturer refill instructions; itb-reference.md sections 6 and 9.",
+    source="Manufacturer refill instructions: [17] SynchroMed II labelling; [18] Prometra II "
+    "labelling.",
     example="22 mL filled into a 20 mL SynchroMed II: STOP.",
 )
 CAPACITY_UNVERIFIED = CodeInfo(
@@ -27,7 +28,8 @@ CAPACITY_UNVERIFIED = CodeInfo(
     meaning="The pump profile has no verified reservoir capacity, so the fill volume could not "
     "be checked against it.",
     why="An unconfirmed number is never used as a hard limit; the check says what it could not do.",
-    source="itbcheck safety principle 3: limits are data, verified against the device manual.",
+    source="itbcheck safety principle 3: limits are data, verified against the device manual "
+    "([17] SynchroMed II labelling; [18] Prometra II labelling).",
     example="A profile with reservoir_capacity verified = false: CAUTION.",
 )
 RESERVOIR_ENTRY_MISMATCH = CodeInfo(
@@ -39,8 +41,8 @@ RESERVOIR_ENTRY_MISMATCH = CodeInfo(
     "(the fill volume).",
     why="The pump calculates its low-reservoir alarm from this entry: too high and the pump runs "
     "dry before it alarms (withdrawal); too low and it alarms early.",
-    source="SynchroMed II low-reservoir alarm is calculated, not measured (TGA 2016). "
-    "itb-reference.md sections 5 and 6.",
+    source="SynchroMed II low-reservoir alarm is calculated, not measured: [15] TGA 2016 "
+    "SynchroMed alert; [17] SynchroMed II labelling.",
     example="18 mL filled, 20 mL entered: STOP.",
 )
 ACCESS_PORT_INJECTION = CodeInfo(
@@ -52,7 +54,7 @@ ACCESS_PORT_INJECTION = CodeInfo(
     "reservoir fill port.",
     why="The catheter access port leads straight to the spinal fluid: a refill volume there is a "
     "massive bolus, and fatal cases are reported.",
-    source="ISMP 2004 (fatal catheter access port injections). itb-reference.md section 4.",
+    source="[12] ISMP 2004 access port (fatal catheter access port injections).",
     example="injection_site 'catheter_access_port': STOP.",
 )
 

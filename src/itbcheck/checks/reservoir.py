@@ -22,8 +22,9 @@ REFILL_AFTER_ALARM = CodeInfo(
     "increased by the pump's accuracy band.",
     why="Withdrawal starts within hours to days of an empty reservoir and can kill; symptoms were "
     "seen 1-7 days before the alarm, and an over-infusing pump can run dry without alarming.",
-    source="Neurosurgery 2004;55:390; TGA 2016 SynchroMed II alert; refill 3-5 days before the "
-    "alarm date (Gillette Children's). itb-reference.md sections 3, 5, 8 and 9.",
+    source="[8] Withdrawal before the alarm 2004; [15] TGA 2016 SynchroMed alert; refill 7-10 "
+    "days before the alarm date ([9] Gillette refill guidance); band: [16] SynchroMed "
+    "over-infusion notices.",
     example="40 mL filled, 0.6 mL/day, 2 mL alarm, +14.5 % band: alarm on day 55.3 at worst; "
     "appointment on day 52 CLEAR, on day 53 STOP.",
 )
@@ -35,7 +36,8 @@ NEXT_REFILL_NOT_AFTER_VISIT = CodeInfo(
     meaning="The next refill appointment is on or before the day of this visit.",
     why="A record that cannot say when the pump will next be refilled cannot be checked for "
     "running out.",
-    source="itbcheck safety principle 1 (fail closed).",
+    source="itbcheck safety principle 1 (fail closed); the refill must come before the alarm "
+    "date ([9] Gillette refill guidance).",
     example="visit on 2026-11-27, next_refill 2026-11-20: STOP.",
 )
 ACCURACY_BAND_UNVERIFIED = CodeInfo(
@@ -46,7 +48,8 @@ ACCURACY_BAND_UNVERIFIED = CodeInfo(
     meaning="The pump profile has no verified accuracy band, so only the nominal alarm date is "
     "known.",
     why="An over-infusing pump reaches its alarm early; without the band the margin is unknown.",
-    source="itbcheck safety principle 3; itb-reference.md section 5.",
+    source="itbcheck safety principle 3; bands: [16] SynchroMed over-infusion notices; [18] "
+    "Prometra II labelling.",
     example="A profile with accuracy_band verified = false: CAUTION.",
 )
 REFILL_INTERVAL_BEYOND_STABILITY = CodeInfo(
@@ -74,7 +77,7 @@ STABILITY_UNCHECKED = CodeInfo(
     "against the policy's default maximum interval instead (beyond it: "
     "REFILL_INTERVAL_BEYOND_STABILITY, CAUTION).",
     why="itbcheck says what it could not check rather than assume a number.",
-    source="itbcheck safety principle 3.",
+    source="itbcheck safety principle 3; no limit confirmed in [18] Prometra II labelling.",
     example="Prometra II profiles ship without a stability limit: NOTE.",
 )
 PUMP_END_OF_SERVICE = CodeInfo(
@@ -85,7 +88,7 @@ PUMP_END_OF_SERVICE = CodeInfo(
     meaning="The elective-replacement (ERI) or end-of-service date shown by the pump falls on or "
     "before the next refill appointment.",
     why="After ERI a SynchroMed II stops within 90 days; a stopped pump means withdrawal.",
-    source="SynchroMed II alarms and service life. itb-reference.md section 5.",
+    source="SynchroMed II alarms and service life: [17] SynchroMed II labelling.",
     example="end_of_service 2027-01-01, next refill 2027-01-15: CAUTION.",
 )
 

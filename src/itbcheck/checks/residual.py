@@ -11,10 +11,9 @@ from itbcheck.profiles import trusted
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
-    "Maino et al., Neuromodulation 2017;20:733 (gap over 1 mL in a 20 mL pump or 2 mL in a "
-    "40 mL pump is potentially consequential); Sgouros, Pediatr Neurosurg 2010 (19 mL left in "
-    "a 20 mL pump, coma within an hour of restart); FDA Class I recall 2011 on pocket fills. "
-    "itb-reference.md sections 4 and 6."
+    "[20] Maino 2017 (gap over 1 mL in a 20 mL pump or 2 mL in a "
+    "40 mL pump is potentially consequential); [21] Sgouros 2010 (19 mL left in "
+    "a 20 mL pump, coma within an hour of restart); [11] FDA 2011 pocket-fill recall."
 )
 
 RESIDUAL_GAP = CodeInfo(
@@ -62,7 +61,8 @@ DELIVERY_RATIO = CodeInfo(
     "a NOTE within the pump's accuracy band, CAUTION outside it.",
     why="SynchroMed II over-infusion is defined as more than 14.5 % above the programmed rate; a "
     "drift is an early sign of a failing pump or catheter.",
-    source="Regulator alerts 2014/2016 on SynchroMed II accuracy. itb-reference.md section 5.",
+    source="Regulator alerts 2014/2016 on SynchroMed II accuracy: [16] SynchroMed over-infusion "
+    "notices; [15] TGA 2016 SynchroMed alert.",
     example="Last fill 20 mL, expected 4 mL, aspirated 3.8 mL: 16.2 / 16 = 1.013, NOTE.",
 )
 

@@ -18,7 +18,8 @@ STEP_RATE_OUT_OF_RANGE = CodeInfo(
     meaning="A step's flow (dose rate / programmed concentration) is below the pump's minimum or "
     "above its maximum programmable rate.",
     why="The pump cannot deliver it as written; what it does instead is not what was prescribed.",
-    source="Pump profile min_rate and max_rate (device manual).",
+    source="Pump profile min_rate and max_rate (device manual: [17] SynchroMed II labelling; "
+    "[18] Prometra II labelling).",
     example="A flex step needing 30 mL/day in a pump whose maximum is 24 mL/day: STOP.",
 )
 RATE_RANGE_UNCHECKED = CodeInfo(
@@ -29,7 +30,8 @@ RATE_RANGE_UNCHECKED = CodeInfo(
     meaning="The pump profile has no verified minimum or maximum rate, so the flows were not "
     "checked against them.",
     why="itbcheck says what it could not check rather than assume a number.",
-    source="itb-reference.md section 5: minimum and maximum programmable rates UNVERIFIED.",
+    source="Minimum and maximum programmable rates UNVERIFIED: not yet confirmed against [17] "
+    "SynchroMed II labelling or [18] Prometra II labelling.",
     example="Every shipped profile today: NOTE.",
 )
 BOLUS_LARGE = CodeInfo(
@@ -40,7 +42,8 @@ BOLUS_LARGE = CodeInfo(
     meaning="A scheduled bolus delivers at least the policy's amount (25 mcg by default), counted "
     "as volume x the concentration actually in the reservoir.",
     why="A sensitive adult reacted to a 25 mcg bolus; there is no antidote.",
-    source="Baclofen intrathecal labels (overdose). itb-reference.md sections 4 and 9.",
+    source="Baclofen intrathecal labels, overdose section: [1] Lioresal label; [2] Gablofen "
+    "label. The 25 mcg level is itbcheck's choice.",
     example="A 0.025 mL bolus of 2000 mcg/mL = 50 mcg: CAUTION.",
 )
 

@@ -10,13 +10,13 @@ from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.units import format_number, format_quantity
 
 _TITRATION_SOURCE = (
-    "US labels: increase 10-30 % per 24 h for spinal origin, 5-15 % for cerebral origin and "
-    "children; at most one change per 24 h. Saulino et al., Neuromodulation 2016;19:623. "
-    "itb-reference.md sections 2 and 9."
+    "US labels ([1] Lioresal label; [2] Gablofen label): increase 10-30 % per 24 h for spinal "
+    "origin, 5-15 % for cerebral origin and children; at most one change per 24 h. [6] Saulino "
+    "2016. The limits, the top of each label range, are itbcheck's choice."
 )
 _WITHDRAWAL_SOURCE = (
-    "Boxed warning of the baclofen intrathecal labels: abrupt interruption has caused high "
-    "fever, rhabdomyolysis, multi-organ failure and death. itb-reference.md sections 2, 3 and 9."
+    "Boxed warning of the baclofen intrathecal labels ([1] Lioresal label; [2] Gablofen label): "
+    "abrupt interruption has caused high fever, rhabdomyolysis, multi-organ failure and death."
 )
 
 INCREASE_ABOVE_LIMIT = CodeInfo(
@@ -51,7 +51,7 @@ RECORD_TIMES_OUT_OF_ORDER = CodeInfo(
     meaning="The record says the dose last changed after this visit's time, so the time since "
     "the last change cannot be known.",
     why="A record that contradicts itself cannot be checked; it is never CLEAR.",
-    source="itbcheck safety principle 1 (fail closed).",
+    source="itbcheck safety principle 1 (fail closed); one change per 24 h: [1] Lioresal label.",
     example="visit_time 2026-11-27T10:00Z, previous_dose_changed_at 2026-11-28T09:00Z: STOP.",
 )
 DECREASE_LARGE = CodeInfo(
