@@ -69,10 +69,13 @@ def _value(values: FormValues, name: str) -> str:
 
 
 def _quantity(values: FormValues, name: str) -> str:
+    """The number and its picked unit, as the record writes a quantity. A number box that
+    already holds a unit ('2 mg/mL', typed out of habit) is taken whole, unit as typed, and
+    the picker is not used: the record then accepts or refuses that unit with its reason."""
     number = _value(values, name)
     unit = _value(values, name + UNIT)
-    if not number:
-        return ""
+    if not number or " " in number:
+        return number
     return f"{number} {unit}" if unit else number
 
 
@@ -199,7 +202,8 @@ def merged(values: FormValues, prefill: Mapping[str, str]) -> dict[str, str]:
     """The form's values with a prefill filling the fields left empty; typed values stay."""
     result = dict(values)
     for name, text in values_from_prefill(prefill).items():
-        if not result.get(name, "").strip():
+        number = name.removesuffix(UNIT)
+        if not values.get(number, "").strip():
             result[name] = text
     return result
 

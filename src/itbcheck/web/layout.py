@@ -92,8 +92,12 @@ def _q(name: str, label: str, kind: Kind, hint: str = "", *, required: bool = Tr
     return Field(name, label, "quantity", hint, quantity=kind, required=required)
 
 
-def _c(name: str, label: str, hint: str = "", *, choices: tuple[str, ...] = ()) -> Field:
-    return Field(name, label, "choice", hint, choices=choices or choices_of(name))
+def _c(
+    name: str, label: str, hint: str = "", *, choices: tuple[str, ...] = (), required: bool = True
+) -> Field:
+    return Field(
+        name, label, "choice", hint, choices=choices or choices_of(name), required=required
+    )
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -221,7 +225,12 @@ SECTIONS: tuple[Section, ...] = (
         "8. Override (only where a finding asks for one)",
         "A soft limit lifted by a prescriber. A STOP cannot be overridden: change the record.",
         (
-            _c("overrides[0].rule", "Limit lifted", choices=("", *choices_of("overrides.rule"))),
+            _c(
+                "overrides[0].rule",
+                "Limit lifted",
+                choices=("", *choices_of("overrides.rule")),
+                required=False,
+            ),
             _q("overrides[0].approved_limit", "Approved limit", Kind.DOSE_RATE, required=False),
             Field("overrides[0].approver", "Approved by", required=False),
             Field("overrides[0].reason", "Reason", required=False),
