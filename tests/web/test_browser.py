@@ -157,6 +157,7 @@ def test_worked_stop_example(browser: WebDriver, server: tuple[str, Path]) -> No
     address, log = server
     browser.get(address + "/")
     _type_visit(browser, form_values(EXAMPLES / "visit-stop.yaml"))
+    browser.execute_script("window.scrollTo(0, 0)")
     _shoot(browser, "form-filled")
     text = _submit(browser)
     _shoot(browser, "verdict-stop")
