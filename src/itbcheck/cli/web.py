@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,6 +145,8 @@ def report(
 
 
 def _browser() -> str:
+    import shutil
+
     for name in BROWSERS:
         found = shutil.which(name)
         if found:
@@ -166,6 +165,9 @@ def _browser() -> str:
 
 def _print_pdf(browser: str, page: str, target: Path) -> None:
     """Print the self-contained HTML to PDF with headless Chromium, offline."""
+    import subprocess
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="itbcheck-report-") as folder:
         source = Path(folder) / "report.html"
         source.write_text(page, "utf-8")

@@ -89,7 +89,7 @@ def verdict_context(result: CheckResult, audit: AuditRef, nurses: dict[str, str]
         },
         "dates": dates,
         "appointment_days": outlook.appointment_days,
-        "margin": format_quantity(margin, "day"),
+        "margin": f"{format_number(margin)}-day",
         "latest_safe_refill": None if latest is None else latest.isoformat(),
         "findings": [_finding(f) for f in result.findings if f.severity > Severity.NOTE],
         "notes": [_finding(f) for f in result.findings if f.severity is Severity.NOTE],
