@@ -316,3 +316,19 @@ def test_log_holds_no_identifier(audit_log: Path) -> None:
         web.get("/?patient=MRN-00399102")
     assert "MRN-00399102" not in repr(logs)
     assert {"/", "/check"} == {log["route"] for log in logs}
+
+
+def test_audit_export_carries_the_second_nurse(
+    audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pharmacy's CSV export has a second_nurse column with the name typed in the form."""
+    import csv
+
+    from tests.conftest import TEST_KEY, run_cli
+
+    post_form(client(audit_log), "/check", form_values(CLEAR))
+    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
+    target = tmp_path / "export.csv"
+    assert 0 == run_cli("audit", "export", str(audit_log), "-o", str(target)).exit_code
+    rows = list(csv.DictReader(target.read_text("utf-8-sig").splitlines()))
+    assert [("serve", "J. Lindqvist RN")] == [(r["command"], r["second_nurse"]) for r in rows]
