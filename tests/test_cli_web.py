@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, audit_entries, run_cli
+from tests.conftest import CHECK_FIXTURES, EXAMPLES, audit_entries, run_cli
 
 WEB_MODULES = ("fastapi", "starlette", "jinja2", "uvicorn", "multipart")
 
@@ -70,14 +70,22 @@ def test_report_pdf_without_chromium_is_a_configuration_error(
     assert "--html" in result.stderr
 
 
-def test_report_pdf_is_one_page(tmp_path: Path) -> None:
-    """With chromium, the STOP example's report prints to a one-page PDF."""
+@pytest.mark.parametrize(
+    "record",
+    [
+        EXAMPLES / "visit-stop.yaml",
+        # four findings that count and a note, the most of any test record
+        CHECK_FIXTURES / "same_visit_in_mg_per_ml_and_mcg_per_h.yaml",
+    ],
+)
+def test_report_pdf_is_one_page(record: Path, tmp_path: Path) -> None:
+    """With chromium, a STOP report prints to a one-page PDF, even with four findings."""
     if shutil.which("chromium") is None or shutil.which("pdfinfo") is None:
-        if os.environ.get("CI") and shutil.which("chromium") is None:
-            pytest.fail("chromium must be installed in CI (.ci/run installs it)")
+        if os.environ.get("CI"):
+            pytest.fail("chromium and pdfinfo must be installed in CI (.ci/run installs them)")
         pytest.skip("needs chromium and pdfinfo (apt-get install chromium poppler-utils)")
     target = tmp_path / "report.pdf"
-    result = run_cli("report", str(EXAMPLES / "visit-stop.yaml"), "--pdf", str(target))
+    result = run_cli("report", str(record), "--pdf", str(target))
     info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True, check=True)
     pages = [line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:")]
     assert (20, ["1"]) == (result.exit_code, pages)

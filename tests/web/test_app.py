@@ -332,3 +332,20 @@ def test_audit_export_carries_the_second_nurse(
     assert 0 == run_cli("audit", "export", str(audit_log), "-o", str(target)).exit_code
     rows = list(csv.DictReader(target.read_text("utf-8-sig").splitlines()))
     assert [("serve", "J. Lindqvist RN")] == [(r["command"], r["second_nurse"]) for r in rows]
+
+
+def test_concurrent_visits_keep_the_audit_chain(audit_log: Path) -> None:
+    """Visits checked at once on the server's worker threads each get one entry, and the
+    chain still verifies: 8 threads of 5 visits, 40 entries."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from itbcheck.web.state import WebConfig
+    from itbcheck.web.visit import check_form
+    from tests.conftest import run_cli
+
+    config = WebConfig(audit_log=audit_log, operator="test")
+    values = form_values(STOP)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: check_form(values, config), range(40)))
+    verified = run_cli("audit", "verify", str(audit_log))
+    assert (40, 0) == (len(audit_entries(audit_log)), verified.exit_code)

@@ -94,7 +94,8 @@ def _compact_rows(values: FormValues) -> tuple[dict[str, str], dict[str, list[in
                 continue
             if ";" in when + amount:
                 where = f"{path}[{index}]"
-                problems.append(Problem(where, "';' is not accepted here", shown(when), "compact"))
+                typed = shown(f"{when} {amount}".strip())
+                problems.append(Problem(where, "';' is not accepted here", typed, "compact"))
                 continue
             if path == BOLUSES:
                 unit = _value(values, second + UNIT)
