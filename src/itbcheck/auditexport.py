@@ -19,6 +19,7 @@ CSV_COLUMNS = (
     "event",
     "command",
     "operator",
+    "second_nurse",  # entries of the web form and `report`; empty for check and sheet
     "verdict",
     "finding_codes",
     "patient_token",

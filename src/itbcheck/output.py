@@ -280,3 +280,13 @@ def problem_texts(problems: Iterable[Problem]) -> list[str]:
 
 
 SHEET_TABLE_HEADING = "\n  line  result   top finding, or every problem of a row not checked\n"
+
+
+def verdict_words(verdict: Verdict) -> str:
+    """What a verdict asks of the nurse, in the words of the first line of `check`."""
+    return _VERDICT_LINE[verdict].split(None, 1)[1]
+
+
+def figures_text(finding: Finding) -> str:
+    """A finding's figures as `check` lists them, 'name value unit · ...', on one line."""
+    return _figures(finding).replace(_KEEP_TOGETHER, " ")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from itbcheck.dosing import DoseSummary
 from itbcheck.profiles import PumpProfile, trusted
@@ -86,5 +86,28 @@ def date_after(visit_time: dt.datetime, days: Decimal) -> dt.date:
     shown as its last day, 9999-12-31; the checks compare days, never these dates."""
     try:
         return (visit_time + dt.timedelta(seconds=float(days * 86400))).date()
+    except OverflowError:
+        return dt.date.max
+
+
+def refill_due_by(outlook: Forecast, margin_days: Decimal) -> Decimal | None:
+    """The last day after the visit a refill may come: the earliest alarm (worst case when the
+    band is verified, else nominal) less the margin; None when nothing flows."""
+    earliest = (
+        outlook.days_to_alarm_worst
+        if outlook.days_to_alarm_worst is not None
+        else outlook.days_to_alarm_nominal
+    )
+    return None if earliest is None else earliest - margin_days
+
+
+def latest_safe_refill(visit_time: dt.datetime, limit_days: Decimal) -> dt.date | None:
+    """The calendar date of the last whole day at or before `limit_days` after the visit
+    (appointments are whole days); None when that day is not after the visit."""
+    latest_day = int(limit_days.to_integral_value(rounding=ROUND_FLOOR))
+    if latest_day <= 0:
+        return None
+    try:
+        return visit_time.date() + dt.timedelta(days=latest_day)
     except OverflowError:
         return dt.date.max

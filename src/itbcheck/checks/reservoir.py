@@ -3,13 +3,12 @@ the interval within the drug's stability, and does the pump outlast it."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
-from itbcheck.reservoir import date_after
+from itbcheck.reservoir import date_after, latest_safe_refill, refill_due_by
 from itbcheck.units import format_number
 
 REFILL_AFTER_ALARM = CodeInfo(
@@ -111,10 +110,10 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
         )
         return
     nominal, worst = outlook.days_to_alarm_nominal, outlook.days_to_alarm_worst
-    if nominal is None:
-        return  # nothing flows, nothing runs out; stopping the pump is its own finding
     margin = context.policy.reservoir.refill_margin.value / 24
-    limit = (worst if worst is not None else nominal) - margin
+    limit = refill_due_by(outlook, margin)
+    if nominal is None or limit is None:
+        return  # nothing flows, nothing runs out; stopping the pump is its own finding
     figures = [
         Figure("fill_volume", outlook.fill_volume_ml, "mL"),
         Figure("alarm_volume", outlook.alarm_volume_ml, "mL"),
@@ -137,14 +136,13 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
         earliest_alarm = worst if worst is not None else nominal
         alarm_date = date_after(record.visit_time, earliest_alarm)
         # Appointments are whole days after the visit, so the last acceptable one is the
-        # whole day at or before the limit.
-        latest_day = int(limit.to_integral_value(rounding=ROUND_FLOOR))
+        # whole day at or before the limit; before the appointment, so a real date.
+        latest = latest_safe_refill(record.visit_time, limit)
         action = (
             "This fill does not last beyond the safety margin: review the dose, "
             "concentration and fill volume with the prescriber before starting the pump."
         )
-        if latest_day > 0:  # then before the appointment, so a real date even in year 1 or 9999
-            latest = record.visit_time.date() + dt.timedelta(days=latest_day)
+        if latest is not None:
             action = (
                 f"Book the next refill on or before {latest.isoformat()}; if another finding "
                 "changes the programming, check again first."

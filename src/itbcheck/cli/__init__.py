@@ -156,13 +156,14 @@ def explain(
 
 
 # Sub-command modules need nothing from this one, so they are imported last.
-from itbcheck.cli import profiles, sheet, simulate  # noqa: E402
+from itbcheck.cli import profiles, sheet, simulate, web  # noqa: E402
 from itbcheck.cli.audit import audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
 profiles.register(app)
 simulate.register(app)
 sheet.register(app)
+web.register(app)
 
 __all__ = ["ExitCode", "OutputFormat", "app", "main"]
 

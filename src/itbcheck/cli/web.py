@@ -1,0 +1,206 @@
+"""`itbcheck serve` (the web form) and `itbcheck report` (the printable refill report). The
+web stack is imported inside each command only: `check` and `sheet` never load it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from itbcheck import __version__
+from itbcheck.cli._handling import (
+    AuditLogOption,
+    ExitCode,
+    OperatorOption,
+    PolicyOption,
+    fail,
+    guarded,
+)
+from itbcheck.exceptions import ConfigurationError, Problem
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+PDF_TIMEOUT_SECONDS = 120
+
+
+def serve(
+    *,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = DEFAULT_PORT,
+    workers: Annotated[int, typer.Option(help="Server processes.", min=1, max=16)] = 1,
+    policy: PolicyOption = None,
+    audit_log: AuditLogOption = None,
+    operator: OperatorOption = None,
+) -> None:
+    """Serve the bedside refill form on this computer (http://127.0.0.1:8080 by default)."""
+    from itbcheck.policy import load_policy
+    from itbcheck.web.security import is_loopback
+    from itbcheck.web.state import POLICY_ENV, SECRET_ENV, access_secret, config_from
+
+    if access_secret(os.environ) is None and not is_loopback(host):
+        raise ConfigurationError(
+            [
+                Problem(
+                    "--host",
+                    f"refusing to serve {host} without an access secret: set {SECRET_ENV} "
+                    "(at least 16 bytes), or serve 127.0.0.1 only",
+                )
+            ],
+            "serve",
+        )
+    # Workers are separate processes that build the app from the environment.
+    for name, value in (
+        (POLICY_ENV, policy),
+        ("ITBCHECK_AUDIT_LOG", audit_log),
+        ("ITBCHECK_OPERATOR", operator),
+    ):
+        if value is not None:
+            os.environ[name] = str(value)
+    config = config_from(os.environ)
+    load_policy(config.policy)  # a broken policy is refused now, not at the first visit
+    config.audit_key()  # so is a broken audit key
+    import uvicorn
+
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"itbcheck {__version__} serving http://{shown}:{port}/  (Ctrl-C stops it)\n"
+        f"  audit log {config.audit_log}"
+    )
+    uvicorn.run(
+        "itbcheck.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # the app logs method, route and status; never a query or a body
+        server_header=False,
+        log_level="warning",
+        proxy_headers=False,
+    )
+
+
+def report(
+    record: Annotated[str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.")],
+    *,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the report as one HTML file.")
+    ] = None,
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Write the report as PDF (needs chromium).")
+    ] = None,
+    second_nurse: Annotated[
+        str | None, typer.Option(help="The second nurse who double-checked the refill.")
+    ] = None,
+    policy: PolicyOption = None,
+    audit_log: AuditLogOption = None,
+    operator: OperatorOption = None,
+) -> None:
+    """Check one record and write its one-page refill report for the chart (HTML or PDF)."""
+    if (html is None) == (pdf is None):
+        raise fail(["error: give exactly one of --html FILE or --pdf FILE"], ExitCode.USAGE)
+    browser = None if pdf is None else _browser()
+    from itbcheck import audit
+    from itbcheck.assessment import assess
+    from itbcheck.cli import _login_name, _read_input
+    from itbcheck.policy import load_policy
+    from itbcheck.web.render import AuditRef
+    from itbcheck.web.report import report_html
+
+    environ: Mapping[str, str] = os.environ
+    nurses = {"nurse.checking": operator or _login_name(), "nurse.second": second_nurse or ""}
+    fields: dict[str, Any] = {
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        "tool_version": __version__,
+        "command": "report",
+        "operator": nurses["nurse.checking"],
+        "second_nurse": second_nurse,
+    }
+    source = "<stdin>" if record == "-" else record
+    outcome = assess(
+        lambda: _read_input(record),
+        source,
+        fields=fields,
+        key=lambda: audit.load_key(environ),
+        policy=lambda: load_policy(policy),
+    )
+    appended = audit.write_entry(
+        audit_log or audit.default_log_path(environ), outcome.event, outcome.entry
+    )
+    result = outcome.checked()  # raises the error that stopped the record, if any
+    page = report_html(result, AuditRef(appended.entry["seq"], appended.entry["hash"]), nurses)
+    target = html or pdf
+    assert target is not None  # one of the two, checked above
+    if browser is None:
+        target.write_text(page, "utf-8")
+    else:
+        _print_pdf(browser, page, target)
+    seq = appended.entry["seq"]
+    typer.echo(f"{result.verdict}: report written to {target} (audit entry {seq})")
+    raise typer.Exit(int(ExitCode[result.verdict.value]))
+
+
+def _browser() -> str:
+    import shutil
+
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ConfigurationError(
+        [
+            Problem(
+                "--pdf",
+                "needs chromium on PATH to print the report (Debian: apt-get install chromium); "
+                "or write --html FILE and print that from a browser",
+            )
+        ],
+        "report",
+    )
+
+
+def _print_pdf(browser: str, page: str, target: Path) -> None:
+    """Print the self-contained HTML to PDF with headless Chromium, offline."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="itbcheck-report-") as folder:
+        source = Path(folder) / "report.html"
+        source.write_text(page, "utf-8")
+        command = [
+            browser,
+            "--headless",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={folder}/profile",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={target.resolve()}",
+            source.as_uri(),
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with it
+        try:
+            done = subprocess.run(
+                command, capture_output=True, timeout=PDF_TIMEOUT_SECONDS, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise ConfigurationError(
+                [Problem("--pdf", f"chromium could not print the report: {error}")], "report"
+            ) from None
+        if done.returncode != 0 or not target.exists():
+            raise ConfigurationError(
+                [Problem("--pdf", f"chromium could not print the report (exit {done.returncode})")],
+                "report",
+            )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(guarded(serve))
+    app.command()(guarded(report))

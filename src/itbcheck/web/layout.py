@@ -1,0 +1,256 @@
+"""The form's fields, in the order a nurse refills a pump. Data only: each field is named by
+the record's dotted path, exactly the CSV sheet's column name (docs/sheet.md), so the form
+and a sheet row become a record the same way (`formdata`). Choices come from the record model
+and unit pickers from the units allowlist, never from a list kept here."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from itbcheck.profiles import profile_names
+from itbcheck.records import Record
+from itbcheck.units import VOLUME_SPELLINGS, Kind, unit_spellings
+
+STEP_ROWS = 13  # a flex day of up to 13 steps; the record allows 48, the sheet's cell more
+BOLUS_ROWS = 6
+STEPS = "dosing.prescription.steps"
+BOLUSES = "dosing.prescription.boluses"
+CHECKING_NURSE = "nurse.checking"
+SECOND_NURSE = "nurse.second"
+UNIT = ".unit"  # a quantity's unit picker is named after its number field plus this
+
+# The unit a picker shows first: the canonical unit of its kind.
+DEFAULT_UNITS = {kind: kind.canonical for kind in Kind}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input. `kind` is text, integer, choice, quantity, timestamp, date or clock."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    hint: str = ""
+    quantity: Kind | None = None
+    choices: tuple[str, ...] = ()
+    required: bool = True
+
+    @property
+    def units(self) -> list[str]:
+        return [] if self.quantity is None else unit_spellings(self.quantity)
+
+    @property
+    def default_unit(self) -> str:
+        return "" if self.quantity is None else DEFAULT_UNITS[self.quantity]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    hint: str
+    fields: tuple[Field, ...] = field(default=())
+
+
+def _models(annotation: object) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for argument in typing.get_args(annotation) for model in _models(argument)]
+
+
+def _annotations(path: str) -> list[object]:
+    """The record model's annotations of a dotted path, one per union branch it runs through."""
+    models: list[type[BaseModel]] = [Record]
+    found: list[object] = []
+    for part in path.split("."):
+        found = [m.model_fields[part].annotation for m in models if part in m.model_fields]
+        models = [model for annotation in found for model in _models(annotation)]
+    return found
+
+
+def choices_of(path: str) -> tuple[str, ...]:
+    """The values the record model accepts for a choice field, in the model's order."""
+    if path == "pump.profile":
+        return tuple(profile_names())
+    found: list[str] = []
+
+    def walk(annotation: object) -> None:
+        if typing.get_origin(annotation) is typing.Literal:
+            found.extend(str(value) for value in typing.get_args(annotation))
+        for argument in typing.get_args(annotation):
+            walk(argument)
+
+    for annotation in _annotations(path):
+        walk(annotation)
+    return tuple(dict.fromkeys(found))
+
+
+def _q(name: str, label: str, kind: Kind, hint: str = "", *, required: bool = True) -> Field:
+    return Field(name, label, "quantity", hint, quantity=kind, required=required)
+
+
+def _c(
+    name: str, label: str, hint: str = "", *, choices: tuple[str, ...] = (), required: bool = True
+) -> Field:
+    return Field(
+        name, label, "choice", hint, choices=choices or choices_of(name), required=required
+    )
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "find",
+        "1. Find the patient and pump",
+        "Hospital number and pump serial as on the chart and the programmer.",
+        (
+            Field("patient.id", "Hospital number"),
+            Field("pump.serial", "Pump serial"),
+            _c("pump.profile", "Pump"),
+            _c("patient.origin", "Origin of the spasticity"),
+            Field("patient.age_years", "Age (years)", "integer"),
+            _c("patient.renal_impairment", "Renal impairment", choices=("false", "true")),
+            Field("visit_time", "Visit time", "timestamp", "like 2026-11-27T10:30:00+00:00"),
+            _q(
+                "pump.catheter_volume",
+                "Catheter volume",
+                Kind.VOLUME,
+                "from the implant record",
+                required=False,
+            ),
+            Field(
+                "pump.end_of_service",
+                "End of service (ERI) date",
+                "date",
+                "like 2031-05-01, if the programmer shows it",
+                required=False,
+            ),
+        ),
+    ),
+    Section(
+        "interrogate",
+        "2. Interrogate the pump",
+        "What the programmer shows before the refill.",
+        (
+            _c("pump.status_at_arrival", "Pump status on arrival"),
+            _q("refill.previous_concentration", "Strength in the pump", Kind.CONCENTRATION),
+            _q("refill.previous_fill_volume", "Previous fill volume", Kind.VOLUME, required=False),
+            _q("dosing.previous_daily_dose", "Daily dose until now", Kind.DOSE_RATE),
+            Field(
+                "dosing.previous_dose_changed_at",
+                "Dose last changed",
+                "timestamp",
+                "like 2026-08-20T09:00:00+00:00",
+            ),
+        ),
+    ),
+    Section(
+        "aspirate",
+        "3. Aspirate the residual",
+        "Write 0 if nothing came back; leave empty only if it was not measured.",
+        (
+            _q(
+                "refill.expected_residual",
+                "Residual the programmer expects",
+                Kind.VOLUME,
+                required=False,
+            ),
+            _q("refill.aspirated_residual", "Residual aspirated", Kind.VOLUME, required=False),
+        ),
+    ),
+    Section(
+        "dispense",
+        "4. Dispense and fill",
+        "Read the strength from the syringe label.",
+        (
+            _c("refill.drug", "Drug"),
+            _q("refill.dispensed_concentration", "Syringe label strength", Kind.CONCENTRATION),
+            _q("refill.fill_volume", "Volume filled", Kind.VOLUME),
+            _c("refill.injection_site", "Injected into"),
+        ),
+    ),
+    Section(
+        "program",
+        "5. Program the pump",
+        "As entered in the programmer. Continuous: the daily dose. Flex: one row per step, the "
+        "first at 00:00; empty rows are ignored.",
+        (
+            _q("refill.programmed_concentration", "Strength programmed", Kind.CONCENTRATION),
+            _q("refill.programmed_reservoir_volume", "Reservoir volume programmed", Kind.VOLUME),
+            _q("refill.low_reservoir_alarm", "Low-reservoir alarm", Kind.VOLUME),
+            _c("dosing.prescription.mode", "Prescription"),
+            _q(
+                "dosing.prescription.daily_dose",
+                "Daily dose (continuous)",
+                Kind.DOSE_RATE,
+                required=False,
+            ),
+            Field(STEPS, "Flex steps", "steps", required=False),
+            Field(BOLUSES, "Boluses", "boluses", required=False),
+            _q(
+                "dosing.bridge_bolus.volume",
+                "Bridge bolus volume",
+                Kind.VOLUME,
+                "on a strength change",
+                required=False,
+            ),
+            _q(
+                "dosing.bridge_bolus.duration",
+                "Bridge bolus duration",
+                Kind.DURATION,
+                required=False,
+            ),
+            Field("dosing.change_reason", "Reason for lowering or stopping", required=False),
+        ),
+    ),
+    Section(
+        "book",
+        "6. Book the next visit",
+        "",
+        (Field("next_refill", "Next refill", "date", "like 2027-01-15"),),
+    ),
+    Section(
+        "nurses",
+        "7. Double check",
+        "The nurse who checks and the second nurse who checks independently.",
+        (
+            Field(CHECKING_NURSE, "Checking nurse"),
+            Field(SECOND_NURSE, "Second nurse"),
+        ),
+    ),
+    Section(
+        "override",
+        "8. Override (only where a finding asks for one)",
+        "A soft limit lifted by a prescriber. A STOP cannot be overridden: change the record.",
+        (
+            _c(
+                "overrides[0].rule",
+                "Limit lifted",
+                choices=("", *choices_of("overrides.rule")),
+                required=False,
+            ),
+            _q("overrides[0].approved_limit", "Approved limit", Kind.DOSE_RATE, required=False),
+            Field("overrides[0].approver", "Approved by", required=False),
+            Field("overrides[0].reason", "Reason", required=False),
+        ),
+    ),
+)
+
+FIELDS = {f.name: f for section in SECTIONS for f in section.fields}
+NURSE_FIELDS = (CHECKING_NURSE, SECOND_NURSE)
+
+
+def step_names(index: int) -> tuple[str, str]:
+    """The start and rate inputs of flex step row `index`."""
+    return f"{STEPS}[{index}].start", f"{STEPS}[{index}].rate"
+
+
+def bolus_names(index: int) -> tuple[str, str]:
+    """The time and amount inputs of bolus row `index`; the amount's unit says dose or
+    volume."""
+    return f"{BOLUSES}[{index}].time", f"{BOLUSES}[{index}].amount"
+
+
+BOLUS_UNITS = unit_spellings(Kind.MASS) + sorted(VOLUME_SPELLINGS)

@@ -1,0 +1,82 @@
+"""What every request shares: the policy, the audit log and its key, the operator, the access
+secret and the previous-visit lookup. One `WebConfig` per application, given to views as a
+FastAPI dependency (`config_of`), never a module global."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from itbcheck import audit
+from itbcheck.exceptions import ConfigurationError, Problem
+
+SECRET_ENV = "ITBCHECK_WEB_SECRET"
+POLICY_ENV = "ITBCHECK_POLICY"
+MIN_SECRET_BYTES = 16  # as the audit key: a secret a person can still type, not a PIN
+
+# (patient id, pump serial) -> (values keyed by record path, a status message for the nurse)
+PreviousValues = Callable[[str, str], tuple[Mapping[str, str], str | None]]
+
+
+def no_visit_store(patient_id: str, pump_serial: str) -> tuple[Mapping[str, str], str | None]:
+    """The lookup when no visit store is wired in: nothing to pre-fill, and it says so."""
+    return {}, "visit store not available"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    audit_log: Path
+    operator: str
+    policy: Path | None = None
+    secret: str | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+    previous_values: PreviousValues = no_visit_store
+
+    def audit_key(self) -> bytes | None:
+        return audit.load_key(self.environ)
+
+    def secret_matches(self, given: str) -> bool:
+        if self.secret is None:
+            return False
+        return secrets.compare_digest(given.encode("utf-8"), self.secret.encode("utf-8"))
+
+
+def access_secret(environ: Mapping[str, str]) -> str | None:
+    """$ITBCHECK_WEB_SECRET, or None; a secret that is set but too short is an error."""
+    secret = environ.get(SECRET_ENV) or None
+    if secret is not None and len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise ConfigurationError(
+            [Problem(SECRET_ENV, f"the access secret must be at least {MIN_SECRET_BYTES} bytes")],
+            "access secret",
+        )
+    return secret
+
+
+def config_from(
+    environ: Mapping[str, str] | None = None,
+    *,
+    policy: Path | None = None,
+    audit_log: Path | None = None,
+    operator: str | None = None,
+    previous_values: PreviousValues = no_visit_store,
+) -> WebConfig:
+    """The configuration `itbcheck serve` and the app factory use: options first, then the
+    environment (the CLI's variables, plus ITBCHECK_POLICY and ITBCHECK_WEB_SECRET)."""
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    if policy is None and env.get(POLICY_ENV):
+        policy = Path(env[POLICY_ENV])
+    if operator is None:
+        import getpass
+
+        operator = env.get("ITBCHECK_OPERATOR") or getpass.getuser()
+    return WebConfig(
+        audit_log=audit_log or audit.default_log_path(env),
+        operator=operator,
+        policy=policy,
+        secret=access_secret(env),
+        environ=dict(env),
+        previous_values=previous_values,
+    )
