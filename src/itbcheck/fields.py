@@ -73,6 +73,33 @@ Duration = Annotated[
 ]
 
 
+def _override_limit(value: object) -> Measured:
+    # A daily dose for the dose rules, an amount for bolus_limit: each spelling fits exactly
+    # one, and the override model checks that it fits its rule.
+    try:
+        return parse_quantity(value, Kind.DOSE_RATE)
+    except UnitError as as_rate:
+        try:
+            return parse_quantity(value, Kind.MASS, allow_zero=False)
+        except UnitError:
+            raise PydanticCustomError("quantity", str(as_rate)) from None
+
+
+OverrideLimit = Annotated[
+    Measured,
+    PlainValidator(_override_limit, json_schema_input_type=str),
+    _AS_WRITTEN,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "a daily dose such as '900 mcg/day', or for bolus_limit an amount "
+            "such as '150 mcg', unit required",
+            "examples": ["900 mcg/day", "150 mcg"],
+        }
+    ),
+]
+
+
 def _from_text(parse: Callable[[str], Any], example: str) -> Callable[[object], Any]:
     def validate(value: object) -> Any:
         if not isinstance(value, str):

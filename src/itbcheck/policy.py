@@ -78,6 +78,13 @@ class RestartPolicy(_Section):
 
 class BolusPolicy(_Section):
     caution_at: BolusDose
+    stop_at: BolusDose
+    source: Source
+
+
+class FlexPolicy(_Section):
+    max_rate_multiple: int = Field(ge=1, le=100)
+    max_gap: Duration
     source: Source
 
 
@@ -98,6 +105,7 @@ class Policy(_Section):
     refill: RefillPolicy
     restart: RestartPolicy
     bolus: BolusPolicy
+    flex: FlexPolicy
     bridge: BridgePolicy
 
 
@@ -106,6 +114,8 @@ def _consistency_problems(policy: Policy) -> list[Problem]:
     problems = []
     if not dose.typical_min.value < dose.typical_max.value <= dose.hard_ceiling.value:
         problems.append(Problem("daily_dose", "needs typical_min < typical_max <= hard_ceiling"))
+    if not policy.bolus.caution_at.value < policy.bolus.stop_at.value:
+        problems.append(Problem("bolus", "needs caution_at < stop_at"))
     return problems
 
 

@@ -24,6 +24,7 @@ from itbcheck.fields import (
     Concentration,
     DoseRate,
     Duration,
+    OverrideLimit,
     PositiveVolume,
     ProfileName,
     Text,
@@ -32,6 +33,7 @@ from itbcheck.fields import (
     problems_from,
     shown,
 )
+from itbcheck.units import Kind
 
 RECORD_VERSION = 1
 
@@ -146,12 +148,25 @@ class Dosing(_Model):
 
 
 class Override(_Model):
-    rule: Literal["daily_dose_range", "restart_dose"] = Field(
+    rule: Literal["daily_dose_range", "restart_dose", "bolus_limit"] = Field(
         description="The soft limit this override lifts."
     )
-    approved_limit: DoseRate
+    approved_limit: OverrideLimit = Field(
+        description="A daily dose ('900 mcg/day') for daily_dose_range and restart_dose; a bolus "
+        "('150 mcg') for bolus_limit."
+    )
     approver: Text
     reason: Text
+
+    @model_validator(mode="after")
+    def _limit_fits_rule(self) -> Override:
+        wanted = Kind.MASS if self.rule == "bolus_limit" else Kind.DOSE_RATE
+        if self.approved_limit.kind is not wanted:
+            raise PydanticCustomError(
+                "override",
+                f"the approved limit of a {self.rule} override is {wanted.example}",
+            )
+        return self
 
 
 def _whole_number(value: object) -> object:

@@ -32,8 +32,16 @@ CASES: list[Case] = [
     (UP, Verdict.STOP, [MISSING, CATHETER]),
     (DOWN, Verdict.STOP, [MISSING, CATHETER]),
     ("bridge_0_4_ml_over_12_h.yaml", Verdict.CAUTION, [CATHETER]),
-    ("bridge_0_42_ml_over_12_h_5_percent_fast.yaml", Verdict.CAUTION, [CATHETER]),
-    ("bridge_0_43_ml_over_12_h_7_5_percent_fast.yaml", Verdict.STOP, [INCORRECT, CATHETER]),
+    (
+        "bridge_0_42_ml_over_12_h_5_percent_fast.yaml",
+        Verdict.CAUTION,
+        [CATHETER, "DELIVERY_PEAK_HOUR"],
+    ),
+    (
+        "bridge_0_43_ml_over_12_h_7_5_percent_fast.yaml",
+        Verdict.STOP,
+        [INCORRECT, CATHETER, "DELIVERY_PEAK_HOUR"],
+    ),
     ("bridge_0_4_ml_over_24_h_half_rate.yaml", Verdict.STOP, [INCORRECT, CATHETER]),
     ("bridge_0_3_ml_too_small.yaml", Verdict.STOP, [INCORRECT, CATHETER]),
     ("bridge_2000_to_500_0_4_ml_over_48_h.yaml", Verdict.CAUTION, [CATHETER]),

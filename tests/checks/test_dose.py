@@ -40,7 +40,11 @@ CASES: list[Case] = [
     ("flex_schedule_half_hour_steps_471.yaml", Verdict.CLEAR, []),
     ("flex_schedule_900_no_override.yaml", Verdict.STOP, [ABOVE, WORST]),
     ("flex_schedule_bolus_24_once.yaml", Verdict.CLEAR, []),
-    ("flex_schedule_bolus_24_every_hour.yaml", Verdict.STOP, [CEILING, "INCREASE_ABOVE_LIMIT"]),
+    (
+        "flex_schedule_bolus_24_every_hour.yaml",
+        Verdict.STOP,
+        ["BOLUS_ABOVE_STOP_LEVEL", CEILING, "INCREASE_ABOVE_LIMIT"],
+    ),
 ]
 
 

@@ -41,7 +41,7 @@ CASES: list[Case] = [
     ("bolus_0_025_ml_of_2000_mcg_per_ml.yaml", Verdict.CAUTION, [BOLUS]),
     ("bolus_24_mcg.yaml", Verdict.CLEAR, []),
     ("bolus_25_mcg_exactly.yaml", Verdict.CAUTION, [BOLUS]),
-    (HOURLY, Verdict.STOP, [CEILING, INCREASE]),
+    (HOURLY, Verdict.STOP, ["DELIVERY_PEAK_HOUR", CEILING, INCREASE]),
     (NIGHT, Verdict.CLEAR, []),
 ]
 
@@ -57,7 +57,7 @@ PROFILE_CASES: list[ProfileCase] = [
         HOURLY,
         TEST_RANGE,
         Verdict.STOP,
-        [CEILING, INCREASE, OUT_OF_RANGE],
+        ["DELIVERY_PEAK_HOUR", CEILING, INCREASE, OUT_OF_RANGE],
     ),
     # Step 1 needs 1 mcg/h x 24 = 24 mcg/day / 2000 mcg/mL = 0.012 mL/day < 0.05 mL/day.
     ProfileCase("rate-range-night-step", NIGHT, TEST_RANGE, Verdict.STOP, [OUT_OF_RANGE]),

@@ -6,6 +6,7 @@ from itbcheck.checks import (
     alarm,
     bridge,
     concentration,
+    delivery,
     dose,
     fill,
     reservoir,
@@ -28,6 +29,7 @@ CHECKS: tuple[Check, ...] = (
     *alarm.CHECKS,
     *reservoir.CHECKS,
     *schedule.CHECKS,
+    *delivery.CHECKS,
     *bridge.CHECKS,
     *restart.CHECKS,
 )

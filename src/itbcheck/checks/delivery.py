@@ -1,0 +1,334 @@
+"""What the patient receives over time: boluses added up, the busiest hour, the busiest day,
+flex steps far above the day's mean, and stretches with no drug at all.
+
+The per-number checks judge each bolus and the 24-hour total; these judge the delivery curve
+(`itbcheck.delivery`), so a day's dose moved into one hour, or ten small boluses given at once,
+cannot pass because each number alone is within range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from itbcheck.catheter import trusted_catheter_volume
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.delivery import HOUR, Curve, Window, curve
+from itbcheck.dosing import MINUTES_PER_DAY, BolusShare
+from itbcheck.findings import Figure, Finding, Hazard, Severity
+from itbcheck.profiles import trusted
+from itbcheck.units import format_number, format_quantity
+
+_BOLUS_SOURCE = (
+    "[1] Lioresal label; [2] Gablofen label: a sensitive adult reacted to 25 mcg, screening "
+    "boluses are 50-100 mcg given under observation. [13] ISMP flex schedule: a once-daily step "
+    "repeated every hour. The 25 and 100 mcg levels are itbcheck's choice (policy [bolus])."
+)
+
+BOLUS_ABOVE_STOP_LEVEL = CodeInfo(
+    code="BOLUS_ABOVE_STOP_LEVEL",
+    severity=Severity.STOP,
+    hazard=Hazard.OVERDOSE,
+    title="Bolus drug at or above the STOP level",
+    meaning="One bolus, the boluses given at the same time (or with no time) added together, or "
+    "all boluses of a day added together deliver at least the policy's STOP level (100 mcg by "
+    "default), counted at the concentration in the reservoir. An override with rule "
+    "bolus_limit, approver and reason that approves the amount makes it a CAUTION.",
+    why="Screening boluses of 50-100 mcg are given once, under observation; a programmed bolus "
+    "that large repeats every day without anyone watching, and there is no antidote.",
+    source=_BOLUS_SOURCE,
+    example="0.2 mL of 2000 mcg/mL = 400 mcg in one bolus: STOP. Ten 24 mcg boluses at 08:00: "
+    "240 mcg at once: STOP.",
+)
+BOLUS_SUM_LARGE = CodeInfo(
+    code="BOLUS_SUM_LARGE",
+    severity=Severity.CAUTION,
+    hazard=Hazard.OVERDOSE,
+    title="Boluses that add up to a large dose",
+    meaning="Several boluses given at the same time (or with no time), or all boluses of a day, "
+    "add up to at least the CAUTION level (25 mcg by default) though each is below it.",
+    why="The patient receives the sum: splitting a bolus does not make it smaller.",
+    source=_BOLUS_SOURCE,
+    example="Two 20 mcg boluses at 08:00: 40 mcg at once: CAUTION.",
+)
+DELIVERY_PEAK_HOUR = CodeInfo(
+    code="DELIVERY_PEAK_HOUR",
+    severity=Severity.STOP,
+    hazard=Hazard.OVERDOSE,
+    title="Too much drug in one hour",
+    meaning="In the busiest hour of the first 48 hours after the restart (flex steps, boluses and "
+    "the old drug in the tubing and catheter together), the drug delivered beyond the mean "
+    "hourly dose reaches the bolus levels: CAUTION from 25 mcg, STOP from 100 mcg (policy "
+    "[bolus]); a bolus_limit override that approves the amount makes a STOP a CAUTION. Reported "
+    "when it is worse than what the bolus checks found alone.",
+    why="A schedule can hold the right 24-hour total and still give most of it at once, like a "
+    "once-daily step programmed to repeat every hour, or 23 hours of nothing and the day's dose "
+    "in the last one.",
+    source=_BOLUS_SOURCE,
+    example="0 mcg/h from 00:00, 480 mcg/h from 23:00: 23:00-00:00 gives 480 mcg, 24 times "
+    "the mean hourly dose of 20 mcg: STOP.",
+)
+FLEX_STEP_ABOVE_MEAN = CodeInfo(
+    code="FLEX_STEP_ABOVE_MEAN",
+    severity=Severity.STOP,
+    hazard=Hazard.OVERDOSE,
+    title="Flex step far above the day's mean rate",
+    meaning="A flex step runs faster than the policy's multiple (5 by default) of the mean basal "
+    "rate of the day.",
+    why="Steps that far above the average concentrate the day's dose into a few hours: the "
+    "hourly-instead-of-daily error, or a dose typed into the wrong step.",
+    source="[13] ISMP flex schedule; the multiple of 5 is itbcheck's choice (policy [flex]).",
+    example="Mean 20 mcg/h and a step of 480 mcg/h: 24 times the mean: STOP.",
+)
+DELIVERY_GAP = CodeInfo(
+    code="DELIVERY_GAP",
+    severity=Severity.CAUTION,
+    hazard=Hazard.WITHDRAWAL,
+    title="Hours with no drug at all",
+    meaning="The schedule delivers nothing, no flow and no bolus, for at least the policy's gap "
+    "(4 hours by default), across midnight included.",
+    why="Abrupt interruption of intrathecal baclofen causes withdrawal; with a CSF half-life of "
+    "about 1.5 hours, little of the last dose is left after 4 hours.",
+    source="[1] Lioresal label (boxed warning; clinical pharmacology). The 4 h gap is "
+    "itbcheck's choice (policy [flex]).",
+    example="0 mcg/h from 22:00 to 04:00: 6 hours with nothing: CAUTION.",
+)
+DELIVERY_DAY_ABOVE_CEILING = CodeInfo(
+    code="DELIVERY_DAY_ABOVE_CEILING",
+    severity=Severity.STOP,
+    hazard=Hazard.OVERDOSE,
+    title="More than the hard ceiling in some 24 hours",
+    meaning="The prescribed daily dose is within the ceiling, but in some 24 hours of the first "
+    "48 after the restart the patient receives more than the hard ceiling: the old, stronger "
+    "drug in the pump tubing and catheter pushed out at the new flow, or a bridge bolus.",
+    why="The ceiling is about the drug the patient receives, whatever the programmer shows.",
+    source="[1] Lioresal label; [2] Gablofen label (limited experience above 1000 mcg/day); "
+    "[6] Saulino 2016 (the old drug in the dead volume on a concentration change).",
+    example="800 mcg/day, 2000 to 500 mcg/mL, 0.4 mL dead volume, no bridge: 1400 mcg in the "
+    "first 24 hours: STOP.",
+)
+
+
+@dataclass(frozen=True)
+class _Sum:
+    what: str
+    count: int
+    drug_mcg: Decimal
+
+
+def _bolus_sums(context: CheckContext) -> list[_Sum]:
+    """Every bolus alone, those at the same time (or with no time) together, and the day's."""
+    boluses = context.dose.boluses
+    sums = [_Sum(f"bolus {b.index + 1}", 1, b.delivered_mcg) for b in boluses]
+    for time in {b.time for b in boluses}:
+        same = [b for b in boluses if b.time == time]
+        when = "with no time" if time is None else f"at {time.strftime('%H:%M')}"
+        if len(same) > 1:
+            sums.append(_Sum(f"{len(same)} boluses {when}", len(same), _drug(same)))
+    if len(boluses) > 1:
+        sums.append(_Sum(f"all {len(boluses)} boluses of the day", len(boluses), _drug(boluses)))
+    return sums
+
+
+def _drug(boluses: Sequence[BolusShare]) -> Decimal:
+    return sum((b.delivered_mcg for b in boluses), Decimal(0))
+
+
+def _approved(context: CheckContext, amount: Decimal) -> str | None:
+    for override in context.record.overrides:
+        if override.rule == "bolus_limit" and override.approved_limit.value >= amount:
+            limit = format_quantity(override.approved_limit.value, "mcg")
+            return f"approved to {limit} by {override.approver}"
+    return None
+
+
+def _tier(context: CheckContext, amount: Decimal) -> Severity:
+    bolus = context.policy.bolus
+    if amount >= bolus.stop_at.value:
+        return Severity.CAUTION if _approved(context, amount) else Severity.STOP
+    return Severity.CAUTION if amount >= bolus.caution_at.value else Severity.NOTE
+
+
+def check_bolus_sums(context: CheckContext) -> Iterator[Finding]:
+    sums = _bolus_sums(context)
+    if not sums:
+        return
+    stop_at = context.policy.bolus.stop_at.value
+    top = max(sums, key=lambda s: (s.drug_mcg, -s.count))
+    if top.drug_mcg >= stop_at:
+        approved = _approved(context, top.drug_mcg)
+        yield finding(
+            BOLUS_ABOVE_STOP_LEVEL,
+            message=f"{top.what.capitalize()} deliver{'s' if top.count == 1 else ''} "
+            f"{format_quantity(top.drug_mcg, 'mcg')}, at or above the STOP level of "
+            f"{format_quantity(stop_at, 'mcg')}" + (f"; {approved}." if approved else "."),
+            action="Proceed only as approved; watch breathing and consciousness for several hours."
+            if approved
+            else "Do not program it: confirm the bolus with the prescriber, or record an approved "
+            "bolus_limit override with approver and reason.",
+            figures=[Figure("bolus_drug", top.drug_mcg, "mcg"), Figure("stop_at", stop_at, "mcg")],
+            severity=Severity.CAUTION if approved else None,
+        )
+        return
+    caution_at = context.policy.bolus.caution_at.value
+    several = [s for s in sums if s.count > 1 and s.drug_mcg >= caution_at]
+    if several:
+        top = max(several, key=lambda s: s.drug_mcg)
+        yield finding(
+            BOLUS_SUM_LARGE,
+            message=f"{top.what.capitalize()} add up to {format_quantity(top.drug_mcg, 'mcg')}, "
+            f"at or above {format_quantity(caution_at, 'mcg')}.",
+            action="Confirm the boluses with the prescriber; watch breathing and consciousness "
+            "after them.",
+            figures=[
+                Figure("bolus_drug", top.drug_mcg, "mcg"),
+                Figure("caution_at", caution_at, "mcg"),
+            ],
+        )
+
+
+def _strength_changes(context: CheckContext) -> bool:
+    old = context.record.refill.previous_concentration.value
+    return old != context.dose.dispensed_concentration_mcg_per_ml
+
+
+def delivery_curve(context: CheckContext) -> Curve | None:
+    """The curve at the programmed flow, with the old drug only where the strength changes.
+    None when the strength changes and the dead volume is not known to be right: the bridge
+    checks already refuse that record, and a curve built on a guess would mislead."""
+    if not _strength_changes(context):
+        return curve(context.record, context.dose, Decimal(0))
+    tubing = trusted(context.profile.pump_tubing_volume)
+    catheter = trusted_catheter_volume(context.record, context.profile)
+    if tubing is None or catheter is None:
+        return None
+    return curve(context.record, context.dose, tubing.value + catheter.value)
+
+
+def _span(line: Curve, start: Decimal, minutes: Decimal) -> str:
+    return f"{line.clock(start)}-{line.clock(start + minutes)}"
+
+
+def check_curve(context: CheckContext) -> Iterator[Finding]:
+    dose = context.dose
+    if dose.prescribed_daily_dose_mcg_per_day == 0:
+        return  # a stopped pump: the stop checks judge it
+    yield from _steps(context)
+    line = delivery_curve(context)
+    # A gap is a matter of flow alone, so it is judged even where the strengths are unknown.
+    yield from _gap(context, line or curve(context.record, context.dose, Decimal(0)))
+    if line is None:
+        return
+    # On a strength change the bridge checks judge the old drug's way out; the busiest hour is
+    # judged from the moment it has gone.
+    washed_out = line.washed_out()
+    if washed_out is not None:
+        yield from _peak_hour(context, line, line.most_in(HOUR, after=washed_out))
+    yield from _day(context, line)
+
+
+def _peak_hour(context: CheckContext, line: Curve, hour: Window) -> Iterator[Finding]:
+    mean = context.dose.delivered_daily_dose_mcg_per_day / 24
+    extra = hour.drug_mcg - mean
+    bolus_tier = max(
+        (_tier(context, s.drug_mcg) for s in _bolus_sums(context)), default=Severity.NOTE
+    )
+    tier = _tier(context, extra)
+    if tier > bolus_tier and tier >= Severity.CAUTION:
+        approved = (
+            _approved(context, extra) if extra >= context.policy.bolus.stop_at.value else None
+        )
+        times = format_number(hour.drug_mcg / mean, 1) if mean else "many"
+        yield finding(
+            DELIVERY_PEAK_HOUR,
+            message=f"{_span(line, hour.start, Decimal(HOUR))}: "
+            f"{format_quantity(hour.drug_mcg, 'mcg')}, {times} times the mean hourly dose of "
+            f"{format_quantity(mean, 'mcg')}" + (f"; {approved}." if approved else "."),
+            action="Check the flex steps' rates and units (per hour or per day), the bolus "
+            "times and any bridge bolus against the prescription, and reprogram.",
+            figures=[
+                Figure("peak_hour_drug", hour.drug_mcg, "mcg"),
+                Figure("mean_hourly_dose", mean, "mcg"),
+                Figure("extra_drug", extra, "mcg"),
+            ],
+            severity=tier,
+        )
+
+
+def _steps(context: CheckContext) -> Iterator[Finding]:
+    mean = context.dose.basal_daily_dose_mcg_per_day / 24
+    multiple = context.policy.flex.max_rate_multiple
+    fast = [s for s in context.dose.steps if s.rate_mcg_per_day / 24 > mean * multiple]
+    if not fast:
+        return
+    step = max(fast, key=lambda s: s.rate_mcg_per_day)
+    rate = step.rate_mcg_per_day / 24
+    yield finding(
+        FLEX_STEP_ABOVE_MEAN,
+        message=f"Step {step.index + 1} from {step.start.strftime('%H:%M')} runs at "
+        f"{format_quantity(rate, 'mcg/h')}, {format_number(rate / mean, 1)} times the day's mean "
+        f"basal rate of {format_quantity(mean, 'mcg/h')} (at most {multiple} times).",
+        action="Check the step's rate and unit (per hour or per day) against the prescription and "
+        "reprogram.",
+        figures=[
+            Figure("step_rate", rate, "mcg/h"),
+            Figure("mean_rate", mean, "mcg/h"),
+            Figure("max_rate_multiple", Decimal(multiple), "x"),
+        ],
+    )
+
+
+def _gap(context: CheckContext, line: Curve) -> Iterator[Finding]:
+    start, minutes = line.longest_gap()
+    limit = context.policy.flex.max_gap.value
+    if minutes / 60 < limit:
+        return
+    shown = (
+        f"at least {format_quantity(minutes / 60, 'h')}"
+        if minutes >= MINUTES_PER_DAY
+        else (format_quantity(minutes / 60, "h"))
+    )
+    yield finding(
+        DELIVERY_GAP,
+        message=f"{_span(line, start, minutes)}: no drug for {shown}, at or above the "
+        f"{format_quantity(limit, 'h')} limit.",
+        action="Check the schedule with the prescriber; watch for itching, fever and returning "
+        "spasticity.",
+        figures=[Figure("gap", minutes / 60, "h"), Figure("max_gap", limit, "h")],
+    )
+
+
+def _day(context: CheckContext, line: Curve) -> Iterator[Finding]:
+    ceiling = context.policy.daily_dose.hard_ceiling.value
+    dose = context.dose
+    unbridged = _strength_changes(context) and context.record.dosing.bridge_bolus is None
+    if dose.prescribed_daily_dose_mcg_per_day > ceiling or dose.concentration_factor != 1:
+        return  # DOSE_ABOVE_CEILING or CONCENTRATION_MISMATCH is the STOP to act on
+    if unbridged:
+        return  # BRIDGE_MISSING is the STOP to act on
+    day = line.most_in(MINUTES_PER_DAY)
+    if day.drug_mcg <= ceiling:
+        return
+    yield finding(
+        DELIVERY_DAY_ABOVE_CEILING,
+        message=f"{format_quantity(day.drug_mcg, 'mcg')} in the 24 hours from "
+        f"{line.clock(day.start)} (hour {format_number(day.start / 60, 1)} after the restart), "
+        f"above the {format_quantity(ceiling, 'mcg/day')} ceiling.",
+        action="Program a bridge bolus that clears the old drug at its own rate, or check the "
+        "bridge's volume and duration, then check again.",
+        figures=[
+            Figure("most_in_24_hours", day.drug_mcg, "mcg"),
+            Figure("hard_ceiling", ceiling, "mcg/day"),
+        ],
+    )
+
+
+CHECKS = (
+    Check("bolus_sums", check_bolus_sums, (BOLUS_ABOVE_STOP_LEVEL, BOLUS_SUM_LARGE)),
+    Check(
+        "delivery_curve",
+        check_curve,
+        (DELIVERY_PEAK_HOUR, FLEX_STEP_ABOVE_MEAN, DELIVERY_GAP, DELIVERY_DAY_ABOVE_CEILING),
+    ),
+)

@@ -1,0 +1,249 @@
+"""The drug the patient receives, minute by minute, from the moment the pump restarts.
+
+The per-number checks judge what was typed; this model judges what reaches the catheter tip:
+the flex steps or continuous rate by clock time, every scheduled bolus, the bridge bolus running
+instead of the programmed flow, and the old drug left in the pump tubing and catheter, which
+leaves first. Pure and exact (`Decimal`); time is minutes after the visit, so no clock is read.
+
+Arithmetic inside is exact (`Fraction`): a flow of 24 mcg/day at 2000 mcg/mL is a repeating
+decimal per minute, and 28 digits of it do not add up to the day's dose again. Totals leave the
+model as `Decimal`.
+
+The pump moves volume; the patient gets volume x the concentration that volume holds. So the
+model is the cumulative volume pumped, P(t), piecewise linear with a jump at each bolus, and the
+drug D(t) = g(P(t)), where g charges the first `dead` mL at the old strength and the rest at the
+strength in the reservoir. Every flow, bolus and bridge is scaled by the same band factor: the
+pump's timer is exact, its volume is not. The most drug in any window of W minutes is reached
+with the window's start or end on a breakpoint, so the maxima are exact, not sampled.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from itbcheck.dosing import MINUTES_PER_DAY, DoseSummary
+from itbcheck.records import Record
+
+HORIZON_MINUTES = 2 * MINUTES_PER_DAY
+HOUR = 60
+
+
+@dataclass(frozen=True)
+class Window:
+    """The most drug delivered in a window of `minutes` that starts `start` minutes after the
+    restart."""
+
+    start: Decimal
+    minutes: int
+    drug_mcg: Decimal
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Cumulative volume pumped over the first 48 h: `times` are breakpoints (minutes after the
+    restart), `volumes` the volume pumped just before each (bolus jumps excluded), `rates` the
+    flow from each breakpoint to the next (mL/min) and `jumps` the bolus volume given at it."""
+
+    restart: dt.datetime
+    times: tuple[Fraction, ...]
+    volumes: tuple[Fraction, ...]
+    rates: tuple[Fraction, ...]
+    jumps: tuple[Fraction, ...]
+    dead_ml: Fraction
+    old_mcg_per_ml: Fraction
+    new_mcg_per_ml: Fraction
+
+    def pumped(self, minute: Fraction, *, with_jump: bool) -> Fraction:
+        """Volume pumped by `minute`; `with_jump` counts a bolus given at that very minute."""
+        index = bisect.bisect_right(self.times, minute) - 1
+        index = max(index, 0)
+        at = self.times[index]
+        volume = self.volumes[index] + self.rates[index] * (minute - at)
+        if with_jump or minute > at:
+            volume += self.jumps[index]
+        return volume
+
+    def drug(self, minute: Fraction, *, with_jump: bool) -> Fraction:
+        volume = self.pumped(minute, with_jump=with_jump)
+        old = min(volume, self.dead_ml)
+        return old * self.old_mcg_per_ml + (volume - old) * self.new_mcg_per_ml
+
+    def delivered(self, start: Decimal, end: Decimal) -> Decimal:
+        """Drug delivered from `start` to `end` minutes after the restart, a bolus at `start`
+        included and one at `end` not."""
+        drug = self.drug(Fraction(end), with_jump=False) - self.drug(
+            Fraction(start), with_jump=False
+        )
+        return _decimal(drug)
+
+    def washed_out(self) -> Fraction | None:
+        """Minutes until the old drug has left the catheter; None if not within the horizon."""
+        for time, volume, jump in zip(self.times, self.volumes, self.jumps, strict=True):
+            if volume >= self.dead_ml:
+                return time
+            if volume + jump >= self.dead_ml:
+                return time  # a bolus at this minute pushes the rest out
+        return None
+
+    def most_in(self, minutes: int, *, after: Fraction = Fraction(0)) -> Window:
+        """The window of `minutes` starting at `after` or later, inside the horizon, with the
+        most drug delivered."""
+        best_start, best_drug = after, Fraction(-1)
+        last = Fraction(HORIZON_MINUTES - minutes)
+        for point in self.times:
+            for start, closed_end in ((point, False), (point - minutes, True)):
+                if not after <= start <= last:
+                    continue
+                # [start, end): a bolus at the start counts, one at the end does not; the
+                # mirror window (start, end] counts the bolus at its end instead.
+                end = start + minutes
+                drug = self.drug(end, with_jump=closed_end) - self.drug(start, with_jump=closed_end)
+                if drug > best_drug or (drug == best_drug and start < best_start):
+                    best_start, best_drug = start, drug
+        return Window(_decimal(best_start), minutes, _decimal(best_drug))
+
+    def longest_gap(self) -> tuple[Decimal, Decimal]:
+        """The longest stretch (start, minutes) with no flow and no bolus."""
+        best = (Fraction(0), Fraction(0))
+        start: Fraction | None = None
+        ends = (*self.times[1:], Fraction(HORIZON_MINUTES))
+        for time, end, rate, jump in zip(self.times, ends, self.rates, self.jumps, strict=True):
+            if jump:
+                start = None
+            if rate == 0:
+                start = time if start is None else start
+                if end - start > best[1]:
+                    best = (start, end - start)
+            else:
+                start = None
+        return _decimal(best[0]), _decimal(best[1])
+
+    def clock(self, minute: Decimal | Fraction) -> str:
+        return (self.restart + dt.timedelta(minutes=float(minute))).strftime("%H:%M")
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _clock_minute(time: dt.time) -> int:
+    return time.hour * 60 + time.minute
+
+
+def _basal_changes(record: Record, dose: DoseSummary, start: int) -> list[tuple[int, Decimal]]:
+    """(minute after restart, programmed dose rate in mcg/day) at each change of the basal."""
+    if not dose.steps:
+        return [(0, dose.basal_daily_dose_mcg_per_day)]
+    changes = []
+    for day in range(-1, 3):
+        for share in dose.steps:
+            at = day * MINUTES_PER_DAY + _clock_minute(share.start) - start
+            changes.append((at, share.rate_mcg_per_day))
+    changes.sort()
+    current = [rate for at, rate in changes if at <= 0][-1]
+    return [(0, current), *[(at, rate) for at, rate in changes if 0 < at < HORIZON_MINUTES]]
+
+
+def _bolus_minutes(record: Record, dose: DoseSummary, start: int) -> list[tuple[int, Decimal]]:
+    """(minute after restart, volume) of every bolus given in the horizon. A bolus with no time
+    is counted at the start of the day's highest basal step (the moment it adds most to an
+    hour), or at the restart on a continuous prescription."""
+    untimed_at = 0
+    if dose.steps:
+        top = max(dose.steps, key=lambda share: share.rate_mcg_per_day)
+        untimed_at = (_clock_minute(top.start) - start) % MINUTES_PER_DAY
+    given = []
+    for share in dose.boluses:
+        first = (
+            untimed_at
+            if share.time is None
+            else (_clock_minute(share.time) - start) % MINUTES_PER_DAY
+        )
+        given += [(at, share.volume_ml) for at in range(first, HORIZON_MINUTES, MINUTES_PER_DAY)]
+    return given
+
+
+def curve(
+    record: Record, dose: DoseSummary, dead_ml: Decimal, *, band_percent: Decimal = Decimal(0)
+) -> Curve:
+    """The delivery curve of a checked record at the programmed flow (`band_percent` 0) or at
+    either end of the pump's accuracy band (`+band`, `-band`). `dead_ml` is the old drug left
+    in the pump tubing and catheter; 0 when the strength does not change."""
+    factor = (100 + Fraction(band_percent)) / 100
+    programmed = Fraction(dose.programmed_concentration_mcg_per_ml)
+    restart = record.visit_time
+    start = restart.hour * 60 + restart.minute
+    per_minute: list[tuple[Fraction, Fraction]] = [
+        (Fraction(at), Fraction(rate) / programmed / MINUTES_PER_DAY * factor)
+        for at, rate in _basal_changes(record, dose, start)
+    ]
+    bridge = record.dosing.bridge_bolus
+    if bridge is not None:
+        bridge_end = Fraction(bridge.duration.value) * 60
+        bridge_rate = Fraction(bridge.volume.value) / bridge_end * factor
+        after = [(at, rate) for at, rate in per_minute if at <= bridge_end][-1][1]
+        per_minute = [
+            (Fraction(0), bridge_rate),
+            (bridge_end, after),
+            *[(at, rate) for at, rate in per_minute if at > bridge_end],
+        ]
+    boluses: dict[Fraction, Fraction] = {}
+    for at, bolus_ml in _bolus_minutes(record, dose, start):
+        given = Fraction(at)
+        boluses[given] = boluses.get(given, Fraction(0)) + Fraction(bolus_ml) * factor
+    rate_at = dict(per_minute)
+    points = sorted(set(rate_at) | set(boluses))
+    times: list[Fraction] = []
+    volumes: list[Fraction] = []
+    rates: list[Fraction] = []
+    jumps: list[Fraction] = []
+    volume, rate = Fraction(0), Fraction(0)
+    for point in points:
+        if times:
+            volume += rate * (point - times[-1]) + jumps[-1]
+        rate = rate_at.get(point, rate)
+        times.append(point)
+        volumes.append(volume)
+        rates.append(rate)
+        jumps.append(boluses.get(point, Fraction(0)))
+    dead = Fraction(dead_ml)
+    _mark_washout(times, volumes, rates, jumps, dead)
+    return Curve(
+        restart=restart,
+        times=tuple(times),
+        volumes=tuple(volumes),
+        rates=tuple(rates),
+        jumps=tuple(jumps),
+        dead_ml=dead,
+        old_mcg_per_ml=Fraction(record.refill.previous_concentration.value),
+        new_mcg_per_ml=Fraction(dose.dispensed_concentration_mcg_per_ml),
+    )
+
+
+def _mark_washout(
+    times: list[Fraction],
+    volumes: list[Fraction],
+    rates: list[Fraction],
+    jumps: list[Fraction],
+    dead_ml: Fraction,
+) -> None:
+    """Add a breakpoint where the old drug runs out inside a flow segment: the drug rate changes
+    there, so a window may start or end on it."""
+    if dead_ml <= 0:
+        return
+    for index, (time, volume, rate) in enumerate(zip(times, volumes, rates, strict=True)):
+        after_jump = volume + jumps[index]
+        if after_jump >= dead_ml:
+            return  # reached at a breakpoint (or by a bolus) already
+        end = times[index + 1] if index + 1 < len(times) else Fraction(HORIZON_MINUTES)
+        if rate > 0 and after_jump + rate * (end - time) > dead_ml:
+            at = time + (dead_ml - after_jump) / rate
+            times.insert(index + 1, at)
+            volumes.insert(index + 1, dead_ml)
+            rates.insert(index + 1, rate)
+            jumps.insert(index + 1, Fraction(0))
+            return
