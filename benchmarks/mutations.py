@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from delivery_mutations import DELIVERY_KINDS
 from mutation_base import (
     ANY,
     REJECT,
@@ -281,7 +282,13 @@ STRUCTURE_KINDS: list[Kind] = [
     documents,
     unchanged,
 ]
-KINDS: list[Kind] = [*STRUCTURE_KINDS, *QUANTITY_KINDS, *TEXT_KINDS, *PLAUSIBILITY_KINDS]
+KINDS: list[Kind] = [
+    *STRUCTURE_KINDS,
+    *QUANTITY_KINDS,
+    *TEXT_KINDS,
+    *PLAUSIBILITY_KINDS,
+    *DELIVERY_KINDS,
+]
 
 
 def generate(count: int, seed: int = 7) -> Iterator[Mutant]:

@@ -218,3 +218,24 @@ def test_latest_refill_date_before_year_1_is_not_an_internal_error(tmp_path: Pat
     result = run_cli("check", str(path))
     assert (ExitCode.STOP, "") == (result.exit_code, result.stderr)
     assert "REFILL_AFTER_ALARM" in result.stdout
+
+
+def test_delivery_curve_clock_labels_survive_a_visit_at_the_end_of_the_calendar() -> None:
+    """A visit at 9999-12-31 23:30 with a bridge bolus: the busiest hour is named by its clock
+    time, and no date past the calendar's end is computed (found by the mutation corpus)."""
+    import yaml
+
+    from itbcheck.checking import check_record
+    from itbcheck.policy import load_policy
+    from itbcheck.records import parse_record
+    from tests.conftest import CHECK_FIXTURES
+
+    name = "bridge_0_43_ml_over_12_h_7_5_percent_fast.yaml"
+    data = yaml.safe_load((CHECK_FIXTURES / name).read_text("utf-8"))
+    data["visit_time"] = "9999-12-31T23:30:00+00:00"
+    data["dosing"]["previous_dose_changed_at"] = "9999-12-01T09:00:00+00:00"
+    data["next_refill"] = "9999-12-31"
+    result = check_record(parse_record(data), load_policy())
+    peak = [f.message for f in result.findings if f.code == "DELIVERY_PEAK_HOUR"]
+    # Washed out 0.4 / (0.43 / 720) = 669.8 minutes after 23:30: the hour from 10:39.
+    assert ["10:39-11:39: 62.7132 mcg"] == [message[:24] for message in peak]

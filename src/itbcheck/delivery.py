@@ -123,7 +123,10 @@ class Curve:
         return _decimal(best[0]), _decimal(best[1])
 
     def clock(self, minute: Decimal | Fraction) -> str:
-        return (self.restart + dt.timedelta(minutes=float(minute))).strftime("%H:%M")
+        """The wall-clock time `minute` after the restart. Only the time of day: a date could
+        run past the calendar's end for a visit near year 9999."""
+        of_day = (self.restart.hour * 60 + self.restart.minute + int(minute)) % MINUTES_PER_DAY
+        return f"{of_day // 60:02d}:{of_day % 60:02d}"
 
 
 def _decimal(value: Fraction) -> Decimal:

@@ -88,9 +88,10 @@ DELIVERY_GAP = CodeInfo(
     title="Hours with no drug at all",
     meaning="The schedule delivers nothing, no flow and no bolus, for at least the policy's gap "
     "(4 hours by default), across midnight included.",
-    why="Abrupt interruption of intrathecal baclofen causes withdrawal; with a CSF half-life of "
-    "about 1.5 hours, little of the last dose is left after 4 hours.",
-    source="[1] Lioresal label (boxed warning; clinical pharmacology). The 4 h gap is "
+    why="Abrupt interruption of intrathecal baclofen causes withdrawal; the CSF elimination "
+    "half-life was 0.9 to 5 hours, so after 4 hours with nothing the CSF level may have halved "
+    "or fallen further.",
+    source="[1] Lioresal label (boxed warning); [40] CSF baclofen kinetics. The 4 h gap is "
     "itbcheck's choice (policy [flex]).",
     example="0 mcg/h from 22:00 to 04:00: 6 hours with nothing: CAUTION.",
 )
