@@ -214,3 +214,19 @@ def test_simulate_and_check_agree_on_the_drug_delivered(name: str) -> None:
         # The same quantity two ways: equal to the 20th decimal (Decimal keeps 28 digits).
         exact = line.delivered(Decimal(0), row.day * 1440)
         assert abs(row.delivered_mcg[0] - exact) < Decimal("1e-20")
+
+
+@property_settings(120)
+@given(dose=st.integers(1, 399))
+def test_property_point_3_every_bolus_size_gets_its_tier(dose: int) -> None:
+    """With the day held at 400 mcg/day, a bolus of d mcg is CLEAR below 25, CAUTION from 25
+    and STOP from 100: the busiest hour adds 23d/24, never more than the bolus's own tier."""
+    record = _with(
+        {
+            "mode": "continuous",
+            "daily_dose": f"{400 - dose} mcg/day",
+            "boluses": [{"time": "08:00", "dose": f"{dose} mcg"}],
+        }
+    )
+    expected = Verdict.STOP if dose >= 100 else Verdict.CAUTION if dose >= 25 else Verdict.CLEAR
+    assert expected == check(record).verdict
