@@ -158,6 +158,38 @@ def test_a_torn_tail_is_reported_and_kept(audit_log: Path) -> None:
     assert verify(audit_log.read_bytes()).ok
 
 
+def test_point_13_a_log_that_lost_its_final_newline_keeps_working(
+    audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three entries and no final newline: verify, summary and export work; the next check adds
+    the newline without a torn-line warning, and all three still work on the four entries."""
+    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
+    _log_of_three(audit_log)
+    audit_log.write_bytes(audit_log.read_bytes().removesuffix(b"\n"))
+
+    def working() -> list[tuple[int, str]]:
+        commands = [
+            ("verify", str(audit_log)),
+            ("summary", str(audit_log)),
+            ("export", str(audit_log), "--output", str(tmp_path / "out.csv")),
+        ]
+        return [
+            (result.exit_code, result.stderr)
+            for result in (run_cli("audit", *command) for command in commands)
+        ]
+
+    assert [(ExitCode.CLEAR, "")] * 3 == working()
+    assert "lacks its final newline" in run_cli("audit", "verify", str(audit_log)).stdout
+    result = run_cli("check", str(EXAMPLES / "visit-clear.yaml"))
+    assert (ExitCode.CLEAR, "") == (result.exit_code, result.stderr)
+    assert [(ExitCode.CLEAR, "")] * 3 == working()
+    assert [1, 2, 3, 4] == [entry["seq"] for entry in audit_entries(audit_log)]
+    assert (
+        "exported 4 entries"
+        in run_cli("audit", "export", str(audit_log), "--output", str(tmp_path / "out.csv")).stdout
+    )
+
+
 def _append_many(path: str, writer: int, count: int) -> None:
     from itbcheck.auditchain import append
 

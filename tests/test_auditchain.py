@@ -232,3 +232,69 @@ def test_append_refuses_a_log_whose_last_entry_is_corrupt(tmp_path: Path) -> Non
     with pytest.raises(ChainError):
         append(path, _fields(5))
     assert size == path.stat().st_size
+
+
+def test_point_13_an_entry_that_lost_only_its_newline_verifies_and_is_terminated(
+    tmp_path: Path,
+) -> None:
+    """A whole, linked last entry without its newline verifies before the next append, which
+    adds the newline and quarantines nothing; the log then verifies with every entry."""
+    path = tmp_path / "audit.jsonl"
+    path.write_bytes(_joined(LINES[:3]) + LINES[3])
+    before = verify(path.read_bytes())
+    appended = append(path, _fields(5))
+    after = verify(path.read_bytes())
+    assert (True, 4, True) == (before.ok, before.entries, before.unterminated)
+    assert (0, 5, json.loads(LINES[3])["hash"]) == (
+        appended.quarantined_bytes,
+        appended.entry["seq"],
+        appended.entry["prev_hash"],
+    )
+    assert (True, 5, 0, False) == (after.ok, after.entries, after.quarantined, after.unterminated)
+    assert path.read_bytes().startswith(_joined(LINES[:4]))
+
+
+def test_point_13_a_single_entry_without_newline_is_an_entry(tmp_path: Path) -> None:
+    """A log of one entry and no newline at all is that entry, and the next append follows it."""
+    path = tmp_path / "audit.jsonl"
+    path.write_bytes(LINES[0])
+    appended = append(path, _fields(2))
+    assert (2, 0) == (appended.entry["seq"], appended.quarantined_bytes)
+    assert (True, 2) == (verify(path.read_bytes()).ok, verify(path.read_bytes()).entries)
+
+
+@pytest.mark.parametrize(
+    "tail", [LINES[3][:-1], LINES[3][:40]], ids=["last-brace-cut", "cut-short"]
+)
+def test_point_13_a_torn_last_line_is_still_quarantined(tmp_path: Path, tail: bytes) -> None:
+    """A last line cut short, even by its final brace only, fails verification and is
+    quarantined by the next append, as before."""
+    path = tmp_path / "audit.jsonl"
+    path.write_bytes(_joined(LINES[:3]) + tail)
+    before = verify(path.read_bytes())
+    appended = append(path, _fields(4))
+    after = verify(path.read_bytes())
+    assert (4, "torn tail: the last line was cut short (an interrupted write)") == (
+        before.bad_line,
+        before.reason,
+    )
+    assert (len(tail), 5) == (appended.quarantined_bytes, appended.entry["seq"])
+    assert (True, 5, 1) == (after.ok, after.entries, after.quarantined)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [LINES[5], LINES[2], LINES[3].replace(b"nurse", b"nurze")],
+    ids=["does-not-link", "repeated", "edited"],
+)
+def test_point_13_an_unlinked_or_edited_last_line_is_never_accepted(
+    tmp_path: Path, tail: bytes
+) -> None:
+    """A last line without newline that parses but is edited or not the next link is not taken
+    for an entry that lost its newline: line 4 fails verification before and after an append."""
+    path = tmp_path / "audit.jsonl"
+    path.write_bytes(_joined(LINES[:3]) + tail)
+    before = verify(path.read_bytes())
+    append(path, _fields(4))
+    after = verify(path.read_bytes())
+    assert (False, 4, False, 4) == (before.ok, before.bad_line, after.ok, after.bad_line)

@@ -238,9 +238,12 @@ def test_default_horizon_reaches_the_last_empty_day() -> None:
     assert (Decimal(88), ("empty_low",)) == (rows[-1].day, rows[-1].events)
 
 
-def test_text_output_fits_80_columns() -> None:
+def test_text_output_fits_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every line of the summary and table fits an 80-column terminal."""
-    result = run_cli("simulate", str(BRIDGE), "--step", "12 h")
+    # Run from the fixture's folder with its bare name: the first line echoes the path given,
+    # and the checkout's own path (any length) is not part of what itbcheck lays out.
+    monkeypatch.chdir(BRIDGE.parent)
+    result = run_cli("simulate", BRIDGE.name, "--step", "12 h")
     assert 0 == result.exit_code
     assert [] == [line for line in result.stdout.splitlines() if len(line) > 80]
 
@@ -346,3 +349,12 @@ def test_documented_example_is_real_output() -> None:
     shown = text.split(command, 1)[1].split("```", 1)[0]
     actual = run_cli("simulate", str(CLEAR), "--step", "7 day").stdout
     assert shown == actual.replace(str(CLEAR), "examples/visit-clear.yaml")
+
+
+def test_point_15_column_test_does_not_depend_on_the_checkout_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 10 point 15: run from the fixture folder, the first line echoes only the name."""
+    monkeypatch.chdir(BRIDGE.parent)
+    result = run_cli("simulate", BRIDGE.name, "--step", "12 h")
+    assert f"simulate  {BRIDGE.name}" == result.stdout.splitlines()[0]

@@ -159,6 +159,10 @@ class AuditBatch:
     def __len__(self) -> int:
         return len(self._sink.pending)
 
+    @property
+    def path(self) -> Path:
+        return self._sink.path
+
     def add(self, event: str, fields: Mapping[str, Any]) -> None:
         """Queue one entry. Event names are past tense: record_checked, record_rejected,
         check_failed."""

@@ -10,7 +10,9 @@ Appends take an exclusive lock, read the head, and write the new lines (with any
 entry) in one write, then fsync: a batch of entries costs one lock and one fsync. A torn last
 line left by a crash is never removed or overwritten: the next append terminates it and adds
 a `torn_tail_quarantined` entry naming its length and hash, which verification accepts in
-that one position only.
+that one position only. A last line that lost only its newline (a complete entry whose hash
+verifies and which links to the chain) is not torn: it is an entry, and the next append
+writes the missing newline before its own lines.
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ class Head:
     seq: int
     hash: str
     torn: bytes  # bytes after the last newline: a write a crash cut short
+    unterminated: bool = False  # the last entry is whole but lacks its final newline
 
 
 def _read_head(fd: int) -> Head:
@@ -127,15 +130,31 @@ def _read_head(fd: int) -> Head:
         buffer = buffer[: cut + 1]
     lines = buffer.rstrip(b"\n").split(b"\n")
     if lines == [b""]:
-        return Head(0, GENESIS, torn)
-    try:
-        last = parse_line(lines[-1])
-    except ValueError:
-        raise ChainError("the last complete line is not an audit entry") from None
-    problem = schema_problem(last)
-    if problem is not None or last["hash"] != entry_hash(last):
-        raise ChainError("the last complete entry does not verify")
-    return Head(last["seq"], last["hash"], torn)
+        head = Head(0, GENESIS, torn)
+    else:
+        try:
+            last = parse_line(lines[-1])
+        except ValueError:
+            raise ChainError("the last complete line is not an audit entry") from None
+        problem = schema_problem(last)
+        if problem is not None or last["hash"] != entry_hash(last):
+            raise ChainError("the last complete entry does not verify")
+        head = Head(last["seq"], last["hash"], torn)
+    whole = _unterminated_entry(torn, head.seq, head.hash)
+    if whole is not None:
+        return Head(whole["seq"], whole["hash"], b"", unterminated=True)
+    return head
+
+
+def _unterminated_entry(line: bytes, seq: int, head: str) -> dict[str, Any] | None:
+    """The entry on a last line that lost only its newline: sound on its own and the next link
+    of the chain. None for a line a crash cut short, or for no line at all."""
+    if not line:
+        return None
+    entry, problem = _checked(line)
+    if entry is None or problem is not None or _link_problem(entry, seq, head) is not None:
+        return None
+    return entry
 
 
 @dataclass(frozen=True)
@@ -165,6 +184,8 @@ def append_many(path: Path, batch: Sequence[Mapping[str, Any]]) -> list[Appended
         head = _read_head(fd)
         lines: list[bytes] = []
         seq, prev = head.seq, head.hash
+        if head.unterminated:
+            lines.append(b"\n")  # end the last entry's line; its bytes stay as they are
         if head.torn:
             quarantine, line = sealed_line(
                 {
@@ -208,6 +229,7 @@ class Verification:
     bad_line: int | None = None
     reason: str | None = None
     quarantined: int = 0
+    unterminated: bool = False  # the last entry verifies but lacks its final newline
 
     @property
     def ok(self) -> bool:
@@ -293,11 +315,16 @@ def verify(data: bytes, resume: Resume = Resume()) -> Verification:
     """Walk the chain and report the first line that breaks it, with the reason."""
     seq, head, entries, quarantined = resume.seq, resume.head, 0, 0
     torn: tuple[int, bytes] | None = None  # a cut-short line, sound only if quarantined next
+    unterminated = False
     for line_number, line, terminated in _lines(data, resume.offset):
         number = resume.line + line_number
         entry, problem = _checked(line)
-        if not terminated:
+        if not terminated and (
+            torn is not None or entry is None or _link_problem(entry, seq, head) is not None
+        ):
             entry, problem = None, "torn tail: the last line was cut short (an interrupted write)"
+        elif not terminated:
+            unterminated = True  # a whole entry that lost only its final newline
         elif problem == _NOT_JSON and torn is None:
             torn = (number, line)
             continue
@@ -313,7 +340,7 @@ def verify(data: bytes, resume: Resume = Resume()) -> Verification:
         seq, head, entries = entry["seq"], entry["hash"], entries + 1
     if torn is not None:
         return Verification(entries, seq, head, torn[0], _NOT_JSON, quarantined)
-    return Verification(entries, seq, head, quarantined=quarantined)
+    return Verification(entries, seq, head, quarantined=quarantined, unterminated=unterminated)
 
 
 def checkpoint(key: bytes, seq: int, head_hash: str) -> dict[str, Any]:

@@ -20,6 +20,12 @@ from itbcheck.exceptions import InvalidRecordError, Problem
 from itbcheck.fields import shown
 from itbcheck.reading import MAX_INPUT_BYTES, load_document
 from itbcheck.records import Record, parse_record
+from itbcheck.sheetlines import (
+    carriage_returns,
+    cr_line_ends_problem,
+    open_quote_problem,
+    refuse_cr_only,
+)
 
 STEPS = ("dosing", "prescription", "steps")
 BOLUSES = ("dosing", "prescription", "boluses")
@@ -98,11 +104,17 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
         yield b"\n", False
 
 
-def read_jsonl(stream: IO[bytes]) -> Iterator[Row]:
-    """One row per line; each non-empty line is loaded as a JSON record when it is checked."""
+def read_jsonl(stream: IO[bytes], source: str = "sheet") -> Iterator[Row]:
+    """One row per line; each non-empty line is loaded as a JSON record when it is checked.
+    A line with carriage returns inside is refused: a sheet whose first line has them (CR-only
+    line ends) as a whole, with `InvalidRecordError`; a later line as a bad row."""
     for number, (line, whole) in enumerate(_lines(stream), start=1):
         if not whole:
             yield Row(number, b"", problems=_problem("line too long for a record", "too_large"))
+        elif carriage_returns(line) and number == 1:
+            raise refuse_cr_only(line, source)
+        elif carriage_returns(line):
+            yield Row(number, line, problems=(cr_line_ends_problem(line),))
         elif not line.strip():
             yield Row(number, line, problems=_problem("empty line", "empty"))
         else:
@@ -209,7 +221,7 @@ def row_document(plan: list[Column], cells: list[str]) -> tuple[dict[str, Any], 
     document: dict[Any, Any] = {}
     problems: list[Problem] = []
     for index, cell in enumerate(cells):
-        if not cell:
+        if not cell.strip():  # white space only, a no-break or ideographic space included
             continue
         kind, sections, name = plan[index]
         value: object = cell
@@ -262,7 +274,9 @@ def read_csv(stream: IO[bytes], source: str) -> Iterator[Row]:
             return
         except csv.Error as error:
             line, raw, _ = feed.take()
-            yield Row(line, raw, problems=_problem(f"not valid CSV: {error}", "syntax"))
+            spans = open_quote_problem(line, raw, len(plan), bad=True)
+            syntax = _problem(f"not valid CSV: {error}", "syntax")
+            yield Row(line, raw, problems=syntax + ((spans,) if spans else ()))
             continue
         line, raw, bad = feed.take()
         yield _csv_row(line, raw, bad, plan, cells)
@@ -273,6 +287,22 @@ def _problems(message: str, kind: str) -> list[Problem]:
 
 
 def _csv_row(
+    line: int,
+    raw: bytes,
+    bad: bool,
+    plan: list[Column],
+    cells: list[str],
+) -> Row:
+    row = _csv_row_as_read(line, raw, bad, plan, cells)
+    spans = open_quote_problem(line, raw, len(plan), bad=bool(row.problems))
+    if spans is None:
+        return row
+    if row.problems:
+        return Row(line, raw, problems=(*row.problems, spans))
+    return Row(line, raw, row.document, syntax=(*row.syntax, spans))
+
+
+def _csv_row_as_read(
     line: int,
     raw: bytes,
     bad: bool,
@@ -308,4 +338,4 @@ def looks_like_jsonl(name: str, first: bytes) -> bool:
 
 def read_sheet(stream: IO[bytes], source: str, *, jsonl: bool) -> Iterator[Row]:
     """The rows of a sheet, one at a time, in file order."""
-    return read_jsonl(stream) if jsonl else read_csv(stream, source)
+    return read_jsonl(stream, source) if jsonl else read_csv(stream, source)

@@ -21,6 +21,7 @@ from itbcheck.cli._handling import (
     PolicyOption,
     fail,
     guarded,
+    showing,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
@@ -69,7 +70,8 @@ def _login_name() -> str:
     return getpass.getuser()
 
 
-def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> None:
+def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> int:
+    """Append the entry and return its `seq`, or raise AuditWriteError."""
     from itbcheck.audit import write_entry
 
     appended = write_entry(path, event, fields)
@@ -80,6 +82,8 @@ def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> None:
             f"quarantined by entry {appended.entry['seq'] - 1}",
             err=True,
         )
+    seq: int = appended.entry["seq"]
+    return seq
 
 
 @app.command()
@@ -115,19 +119,25 @@ def check(
         key=lambda: audit.load_key(environ),
         policy=lambda: load_policy(policy),
     )
-    _audit(log_path, outcome.event, outcome.entry)
+    seq = _audit(log_path, outcome.event, outcome.entry)
     error = outcome.error
-    if output_format is OutputFormat.JSON and isinstance(
-        error, InvalidRecordError | ConfigurationError
-    ):
-        kind = "invalid_record" if isinstance(error, InvalidRecordError) else "configuration"
-        typer.echo(to_json(error_document(kind, source, error.problems)), nl=False)
-    result = outcome.checked()  # raises the error that stopped the record, if any
-    if output_format is OutputFormat.JSON:
-        typer.echo(to_json(result_document(result, source)), nl=False)
-    else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in environ
-        typer.echo(render_human(result, source, colour=colour), nl=False)
+    what = (
+        "the outcome (no verdict)"
+        if outcome.result is None
+        else f"the verdict ({outcome.result.verdict.value})"
+    )
+    with showing(lambda: f"{what} is recorded in the audit log {log_path} as entry {seq}"):
+        if output_format is OutputFormat.JSON and isinstance(
+            error, InvalidRecordError | ConfigurationError
+        ):
+            kind = "invalid_record" if isinstance(error, InvalidRecordError) else "configuration"
+            typer.echo(to_json(error_document(kind, source, error.problems)), nl=False)
+        result = outcome.checked()  # raises the error that stopped the record, if any
+        if output_format is OutputFormat.JSON:
+            typer.echo(to_json(result_document(result, source)), nl=False)
+        else:
+            colour = sys.stdout.isatty() and "NO_COLOR" not in environ
+            typer.echo(render_human(result, source, colour=colour), nl=False)
     raise typer.Exit(int(ExitCode[result.verdict.value]))
 
 

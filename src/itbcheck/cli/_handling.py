@@ -3,11 +3,12 @@ one line per problem on stderr. Exit codes are documented in docs/exit-codes.md.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -27,6 +28,7 @@ class ExitCode(enum.IntEnum):
     CAUTION = 10
     STOP = 20
     INTERNAL = 70
+    OUTPUT_FAILED = 74
     INTERRUPTED = 130
     BROKEN_PIPE = 141
 
@@ -62,6 +64,37 @@ def fail(lines: list[str], code: ExitCode) -> typer.Exit:
     return typer.Exit(int(code))
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what could not be
+    written fails no more (it would print a traceback-like warning and change the exit code)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a file descriptor, as under CliRunner
+        pass
+
+
+@contextlib.contextmanager
+def showing(recorded: Callable[[], str]) -> Iterator[None]:
+    """Show what the audit log already holds. If the output cannot be written (a full disk, a
+    closed terminal), end with OUTPUT_FAILED and one line that says what is recorded and where
+    (`recorded()`, such as "the verdict (STOP) is recorded in the audit log L as entry 7") but
+    was not shown; nothing was lost from the log. A pipe closed by its reader still ends with
+    BROKEN_PIPE, in `guarded`."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _silence_stdout()
+        reason = error.strerror or type(error).__name__
+        what = "the output" if error.filename is None else str(error.filename)
+        raise fail(
+            [f"error: cannot write {what} ({reason}): {recorded()}, but could not be shown"],
+            ExitCode.OUTPUT_FAILED,
+        ) from None
+
+
 def guarded(command: F) -> F:
     """One error handler for every command: typed errors become one line per problem and their
     exit code; anything else is a bug, reported without a traceback or any input value."""
@@ -89,8 +122,7 @@ def guarded(command: F) -> F:
             raise
         except BrokenPipeError:
             # The reader closed early (`| head`): say nothing more, as other Unix tools do.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _silence_stdout()
             raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
         except KeyboardInterrupt:
             raise fail(["interrupted: the command did not finish"], ExitCode.INTERRUPTED) from None

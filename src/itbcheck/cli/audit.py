@@ -75,6 +75,8 @@ def verify(
         if problem is not None:
             raise fail([f"{log}: {problem}"], ExitCode.AUDIT_INVALID)
     quarantined = f", {result.quarantined} torn line(s) quarantined" if result.quarantined else ""
+    if result.unterminated:
+        quarantined += ", the last entry lacks its final newline (the next entry adds it)"
     checked = (
         ", checkpoint matches"
         if checkpoint is not None

@@ -22,7 +22,14 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from itbcheck import __version__
-from itbcheck.cli._handling import AuditLogOption, ExitCode, OperatorOption, PolicyOption, guarded
+from itbcheck.cli._handling import (
+    AuditLogOption,
+    ExitCode,
+    OperatorOption,
+    PolicyOption,
+    guarded,
+    showing,
+)
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
 if TYPE_CHECKING:
@@ -109,6 +116,17 @@ class _Run:
         self.since = time.monotonic()
         self.read = 0  # bytes of the rows queued since the last flush
         self.progress: Callable[[int], object] = _ignore
+        self.recorded = 0  # `seq` of the last durable entry
+        self.read_all = False  # every row of the sheet was read and checked
+
+    def recorded_text(self) -> str:
+        """What the audit log holds, for a message when the output cannot be written."""
+        rows = sum(self.counts.values())
+        rest = "" if self.read_all else " (the rest of the sheet was not checked)"
+        return (
+            f"the results of the {rows} row(s) checked{rest} are recorded in the audit log "
+            f"{self.batch.path} up to entry {self.recorded}"
+        )
 
     def add(self, outcome: Outcome, source: str, line: int, size: int) -> None:
         self.batch.add(outcome.event, outcome.entry)
@@ -128,6 +146,7 @@ class _Run:
     def flush(self) -> None:
         """Make the queued entries durable, then report their rows."""
         for appended in self.batch.flush():
+            self.recorded = appended.entry["seq"]
             if appended.quarantined_bytes:
                 typer.echo(
                     f"warning: the audit log ended in a torn line ({appended.quarantined_bytes} "
@@ -135,8 +154,9 @@ class _Run:
                     f"{appended.entry['seq'] - 1}",
                     err=True,
                 )
-        for text in self.pending:
-            self.output(text)
+        with showing(self.recorded_text):
+            for text in self.pending:
+                self.output(text)
         self.progress(self.read)
         self.pending, self.read, self.since = [], 0, time.monotonic()
 
@@ -203,6 +223,7 @@ def _check_rows(
                     check=check,
                 )
                 run.add(outcome, source, row.line, len(row.raw))
+            run.read_all = True
             run.flush()
         finally:
             run.progress = _ignore
@@ -257,12 +278,13 @@ def sheet(
             run.flush()
             raise
         if human:
-            _echo(render_sheet_head(name, run.counts))
-            if table.tell():
-                table.seek(0)
-                _echo(SHEET_TABLE_HEADING)
-                for text in table:
-                    _echo(text)
+            with showing(run.recorded_text):
+                _echo(render_sheet_head(name, run.counts))
+                if table.tell():
+                    table.seek(0)
+                    _echo(SHEET_TABLE_HEADING)
+                    for text in table:
+                        _echo(text)
     raise typer.Exit(int(run.exit_code()))
 
 

@@ -19,6 +19,7 @@ from itbcheck.cli._handling import (
     PolicyOption,
     fail,
     guarded,
+    showing,
 )
 from itbcheck.exceptions import ConfigurationError, Problem
 
@@ -128,19 +129,22 @@ def report(
         key=lambda: audit.load_key(environ),
         policy=lambda: load_policy(policy),
     )
-    appended = audit.write_entry(
-        audit_log or audit.default_log_path(environ), outcome.event, outcome.entry
-    )
+    log_path = audit_log or audit.default_log_path(environ)
+    appended = audit.write_entry(log_path, outcome.event, outcome.entry)
     result = outcome.checked()  # raises the error that stopped the record, if any
     page = report_html(result, AuditRef(appended.entry["seq"], appended.entry["hash"]), nurses)
     target = html or pdf
     assert target is not None  # one of the two, checked above
-    if browser is None:
-        target.write_text(page, "utf-8")
-    else:
-        _print_pdf(browser, page, target)
     seq = appended.entry["seq"]
-    typer.echo(f"{result.verdict}: report written to {target} (audit entry {seq})")
+    recorded = f"the verdict ({result.verdict.value}) is recorded in the audit log {log_path}"
+    with showing(
+        lambda: f"{recorded} as entry {seq}"
+    ):  # a report file that cannot be written is output too
+        if browser is None:
+            target.write_text(page, "utf-8")
+        else:
+            _print_pdf(browser, page, target)
+        typer.echo(f"{result.verdict}: report written to {target} (audit entry {seq})")
     raise typer.Exit(int(ExitCode[result.verdict.value]))
 
 
