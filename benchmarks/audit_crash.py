@@ -9,7 +9,9 @@ entries' ids in its acknowledgement file. The parent kills a
 random writer every few tens of milliseconds and starts a fresh one. At the end it checks:
 every acknowledged entry is in the log (0 lost), no sequence number repeats, no line is
 interleaved or broken (a torn last line is quarantined by the next append, as in real use),
-and the chain verifies. It prints those counts and the appends per second.
+and the chain verifies; when the log ends whole, its final newline is dropped first and the
+log must still verify and be terminated, not quarantined, by the final append. It prints
+those counts and the appends per second.
 """
 
 from __future__ import annotations
@@ -53,6 +55,14 @@ def _report(log: Path, acked: list[str], summary: str, elapsed: float) -> bool:
     """Print the figures; True when nothing acknowledged was lost and the chain verifies."""
     from itbcheck.auditchain import append, verify
 
+    # A log that lost only its final newline (issue 10 point 13) must still verify, and the
+    # final append must terminate it without a quarantine. A torn tail left by the last kill
+    # is left as it is: that is the quarantine case.
+    data = log.read_bytes()
+    dropped = data.endswith(b"\n")
+    if dropped:
+        log.write_bytes(data[:-1])
+    unterminated = verify(log.read_bytes())
     appended = append(log, {"schema": 1, "event": "crash_test", "id": "final"})
     data = log.read_bytes()
     result = verify(data)
@@ -75,6 +85,13 @@ def _report(log: Path, acked: list[str], summary: str, elapsed: float) -> bool:
         f"broken lines (torn by a kill, then quarantined): {broken}, "
         f"quarantined by the final append: {appended.quarantined_bytes} bytes"
     )
+    if dropped:
+        print(
+            f"final newline dropped before the final append: verifies {unterminated.ok}, "
+            f"then terminated with {appended.quarantined_bytes} bytes quarantined"
+        )
+    else:
+        print("final newline dropped: no (the last kill left a torn tail instead)")
     print(
         f"chain verifies: {result.ok} ({result.entries} entries, {result.quarantined} "
         f"quarantined)" + ("" if result.ok else f" {result.reason}")
@@ -82,7 +99,8 @@ def _report(log: Path, acked: list[str], summary: str, elapsed: float) -> bool:
     print(
         f"elapsed: {elapsed:.1f} s, appends per second (all writers): {len(entries) / elapsed:.0f}"
     )
-    return not lost and all(n == 1 for n in seqs.values()) and result.ok
+    sound_without_newline = not dropped or (unterminated.ok and not appended.quarantined_bytes)
+    return not lost and all(n == 1 for n in seqs.values()) and result.ok and sound_without_newline
 
 
 def main() -> None:
