@@ -39,6 +39,38 @@ def test_point_11_a_missing_profiles_folder_is_a_configuration_error(
     assert ["check_failed"] == [entry["event"] for entry in audit_entries(audit_log)]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sheet", str(EXAMPLES / "refill-day.csv")),
+        ("scenarios", "run", str(REPO / "scenarios")),
+        ("profiles", "list"),
+        ("profiles", "show", "synchromed-ii-20ml"),
+        ("profiles", "validate"),
+        ("simulate", str(EXAMPLES / "visit-clear.yaml")),
+        ("sweep", str(EXAMPLES / "visit-clear.yaml"), "--doses", "400:500:100"),
+    ],
+    ids=lambda command: "-".join(command[:2]).split("/")[0],
+)
+def test_point_11_every_command_refuses_a_missing_profiles_folder_up_front(
+    command: tuple[str, ...], tmp_path: Path, audit_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command that needs the profiles exits 4 naming the missing folder: a sheet does
+    not report each row as a failure of itbcheck, nor `scenarios run` each scenario as failed."""
+    package = tmp_path / "installed" / "itbcheck"
+    package.mkdir(parents=True)
+    monkeypatch.setattr(
+        itbcheck.profiles, "resources", types.SimpleNamespace(files=lambda _: package)
+    )
+    monkeypatch.setattr(itbcheck.profiles, "__file__", str(tmp_path / "src/itbcheck/profiles.py"))
+    result = run_cli(*command)
+    assert (ExitCode.CONFIGURATION, True, False) == (
+        result.exit_code,
+        "no pump profiles folder" in result.stderr,
+        "a bug" in result.stdout + result.stderr,
+    )
+
+
 def _shared_dependencies(folder: Path) -> Path:
     """A folder of links to the running environment's packages, itbcheck's own left out, so
     that a new environment gets the dependencies and hatchling but not this itbcheck."""

@@ -189,9 +189,11 @@ def run_scenarios(
     """Check every scenario's record and compare the verdict and codes with the expected ones.
     Writes no audit entry. Exit 0 when all pass, 1 when any fails or is invalid."""
     from itbcheck.policy import load_policy
+    from itbcheck.profiles import profiles_folder
     from itbcheck.scenarios import Status, run_file, scenario_files
 
     loaded = load_policy(policy)
+    profiles_folder()  # no profiles at all is itbcheck's set-up (exit 4), not a failed scenario
     paths = scenario_files(folder) if folder.is_dir() else [folder]
     if not paths:
         raise fail(
