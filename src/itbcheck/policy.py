@@ -86,6 +86,11 @@ class BridgePolicy(_Section):
     source: Source
 
 
+class HistoryPolicy(_Section):
+    window: Duration
+    source: Source
+
+
 class Policy(_Section):
     policy_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     daily_dose: DailyDosePolicy
@@ -99,6 +104,7 @@ class Policy(_Section):
     restart: RestartPolicy
     bolus: BolusPolicy
     bridge: BridgePolicy
+    history: HistoryPolicy
 
 
 def _consistency_problems(policy: Policy) -> list[Problem]:

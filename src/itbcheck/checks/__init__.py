@@ -8,6 +8,7 @@ from itbcheck.checks import (
     concentration,
     dose,
     fill,
+    history,
     reservoir,
     residual,
     restart,
@@ -30,6 +31,7 @@ CHECKS: tuple[Check, ...] = (
     *schedule.CHECKS,
     *bridge.CHECKS,
     *restart.CHECKS,
+    *history.CHECKS,
 )
 
 

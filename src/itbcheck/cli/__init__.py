@@ -13,12 +13,15 @@ from typing import Annotated, Any
 import typer
 
 from itbcheck import __version__
+from itbcheck.cli import _history
 from itbcheck.cli._handling import (
     AuditLogOption,
     ExitCode,
+    NoHistoryOption,
     OperatorOption,
     OutputFormat,
     PolicyOption,
+    VisitStoreOption,
     fail,
     guarded,
 )
@@ -63,13 +66,23 @@ def _read_input(record: str) -> bytes:
         ) from None
 
 
+def _key_or_none(environ: Mapping[str, str]) -> bytes | None:
+    """The audit key for the visit store; an unusable key is reported by the check itself."""
+    from itbcheck.audit import load_key
+
+    try:
+        return load_key(environ)
+    except ConfigurationError:
+        return None
+
+
 def _login_name() -> str:
     import getpass  # only when no operator is given
 
     return getpass.getuser()
 
 
-def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> None:
+def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> int:
     from itbcheck.audit import write_entry
 
     appended = write_entry(path, event, fields)
@@ -80,11 +93,12 @@ def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> None:
             f"quarantined by entry {appended.entry['seq'] - 1}",
             err=True,
         )
+    return int(appended.entry["seq"])
 
 
 @app.command()
 @guarded
-def check(
+def check(  # noqa: PLR0917  # typer reads the options from the signature
     record: Annotated[str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.")],
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="human (default) or json.")
@@ -92,6 +106,8 @@ def check(
     policy: PolicyOption = None,
     audit_log: AuditLogOption = None,
     operator: OperatorOption = None,
+    visit_store: VisitStoreOption = None,
+    no_history: NoHistoryOption = False,
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
@@ -108,14 +124,25 @@ def check(
         "operator": operator or _login_name(),
     }
     source = "<stdin>" if record == "-" else record
+    history = _history.history_use(
+        enabled=not no_history,
+        visit_store=visit_store,
+        audit_log=log_path,
+        environ=environ,
+        key=_key_or_none(environ),
+    )
     outcome = assess(
         lambda: _read_input(record),
         source,
         fields=fields,
         key=lambda: audit.load_key(environ),
         policy=lambda: load_policy(policy),
+        history=history.lookup,
     )
-    _audit(log_path, outcome.event, outcome.entry)
+    history.record(outcome, _audit(log_path, outcome.event, outcome.entry))
+    history.flush()
+    history.close()
+    _history.say_status(history)
     error = outcome.error
     if output_format is OutputFormat.JSON and isinstance(
         error, InvalidRecordError | ConfigurationError
@@ -124,7 +151,8 @@ def check(
         typer.echo(to_json(error_document(kind, source, error.problems)), nl=False)
     result = outcome.checked()  # raises the error that stopped the record, if any
     if output_format is OutputFormat.JSON:
-        typer.echo(to_json(result_document(result, source)), nl=False)
+        document = {**result_document(result, source), "history": history.status}
+        typer.echo(to_json(document), nl=False)
     else:
         colour = sys.stdout.isatty() and "NO_COLOR" not in environ
         typer.echo(render_human(result, source, colour=colour), nl=False)

@@ -1,0 +1,85 @@
+"""The visit store as `check` and `sheet` use it: which store, whether history is on, and the
+one line that says so when it is off. docs/history.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from itbcheck.assessment import Outcome
+from itbcheck.history.lookup import HistorySession, stored_visit
+from itbcheck.history.model import History
+from itbcheck.history.store import StoreUnavailableError, default_store_path
+from itbcheck.records import Record
+
+
+@dataclass
+class Use:
+    """History for one command: the lookup to give `assess`, the session that records
+    visits (None when off), and what to tell the user (`status`)."""
+
+    lookup: Callable[[Record], History] | None
+    session: HistorySession | None
+    status: str
+
+    def record(self, outcome: Outcome, seq: int | None) -> None:
+        """Queue a checked visit with its audit entry's sequence number."""
+        result = outcome.result
+        if self.session is None or result is None:
+            return
+        self.session.queue(
+            stored_visit(
+                result.record,
+                result.dose,
+                key=self.session.key,
+                verdict=str(result.verdict),
+                codes=[finding.code for finding in result.findings],
+                policy_version=result.policy.policy_version,
+                seq=seq,
+            )
+        )
+
+    def flush(self) -> None:
+        """Record the queued visits; a store that cannot be written is a warning: the audit
+        log already holds the check."""
+        if self.session is None:
+            return
+        try:
+            self.session.flush()
+        except StoreUnavailableError as error:
+            typer.echo(f"warning: the visit was not recorded in the visit store: {error}", err=True)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+
+def history_use(
+    *,
+    enabled: bool,
+    visit_store: Path | None,
+    audit_log: Path,
+    environ: Mapping[str, str],
+    key: bytes | None,
+) -> Use:
+    """History on with an audit key; off without one (unless a store is already on file:
+    then it was expected and cannot be read, which the checks report as a CAUTION)."""
+    if not enabled:
+        return Use(None, None, "off: --no-history")
+    path = visit_store or default_store_path(audit_log, environ)
+    if key is None:
+        if path.exists():
+            reason = "no audit key to compute the tokens the visit store is keyed by"
+            return Use(lambda _: History(unavailable=reason), None, f"unavailable: {reason}")
+        return Use(None, None, "off: no audit key, so no visit store (identifiers stay out)")
+    session = HistorySession(path, key)
+    return Use(session.history, session, f"on: {path}")
+
+
+def say_status(use: Use) -> None:
+    """One stderr line when history is not on."""
+    if not use.status.startswith("on:"):
+        typer.echo(f"note: history {use.status}", err=True)
