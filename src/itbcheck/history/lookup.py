@@ -13,7 +13,12 @@ from typing import Any
 from itbcheck.audit import pseudonym
 from itbcheck.dosing import DoseSummary
 from itbcheck.history.model import History
-from itbcheck.history.store import StoredVisit, StoreUnavailableError, VisitStore
+from itbcheck.history.store import (
+    BUSY_TIMEOUT_SECONDS,
+    StoredVisit,
+    StoreUnavailableError,
+    VisitStore,
+)
 from itbcheck.records import Record
 
 # A lookup reads at most this many visits of one patient: enough for any policy window.
@@ -73,15 +78,16 @@ class HistorySession:
     """One command's use of the store at `path` with the audit `key`. The store is opened on
     first use; an error opening or reading it becomes a `History` that says why."""
 
-    def __init__(self, path: Path, key: bytes) -> None:
+    def __init__(self, path: Path, key: bytes, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = path
         self.key = key
+        self.timeout = timeout
         self._store: VisitStore | None = None
         self.pending: list[StoredVisit] = []
 
     def store(self) -> VisitStore:
         if self._store is None:
-            self._store = VisitStore(self.path)
+            self._store = VisitStore(self.path, timeout=self.timeout)
         return self._store
 
     def close(self) -> None:
