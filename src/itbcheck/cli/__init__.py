@@ -66,16 +66,6 @@ def _read_input(record: str) -> bytes:
         ) from None
 
 
-def _key_or_none(environ: Mapping[str, str]) -> bytes | None:
-    """The audit key for the visit store; an unusable key is reported by the check itself."""
-    from itbcheck.audit import load_key
-
-    try:
-        return load_key(environ)
-    except ConfigurationError:
-        return None
-
-
 def _login_name() -> str:
     import getpass  # only when no operator is given
 
@@ -129,7 +119,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         visit_store=visit_store,
         audit_log=log_path,
         environ=environ,
-        key=_key_or_none(environ),
+        key=_history.key_or_none(environ),
     )
     outcome = assess(
         lambda: _read_input(record),
@@ -184,7 +174,7 @@ def explain(
 
 
 # Sub-command modules need nothing from this one, so they are imported last.
-from itbcheck.cli import profiles, sheet, simulate, web  # noqa: E402
+from itbcheck.cli import history, profiles, sheet, simulate, web  # noqa: E402
 from itbcheck.cli.audit import audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
@@ -192,6 +182,7 @@ profiles.register(app)
 simulate.register(app)
 sheet.register(app)
 web.register(app)
+history.register(app)
 
 __all__ = ["ExitCode", "OutputFormat", "app", "main"]
 

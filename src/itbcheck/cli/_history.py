@@ -3,7 +3,7 @@ one line that says so when it is off. docs/history.md."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +42,13 @@ class Use:
             )
         )
 
-    def flush(self) -> None:
+    def flush(self, seqs: Sequence[int] | None = None) -> None:
         """Record the queued visits; a store that cannot be written is a warning: the audit
         log already holds the check."""
         if self.session is None:
             return
         try:
-            self.session.flush()
+            self.session.flush(seqs)
         except StoreUnavailableError as error:
             typer.echo(f"warning: the visit was not recorded in the visit store: {error}", err=True)
 
@@ -83,3 +83,14 @@ def say_status(use: Use) -> None:
     """One stderr line when history is not on."""
     if not use.status.startswith("on:"):
         typer.echo(f"note: history {use.status}", err=True)
+
+
+def key_or_none(environ: Mapping[str, str]) -> bytes | None:
+    """The audit key for the visit store; an unusable key is reported by the check itself."""
+    from itbcheck.audit import load_key
+    from itbcheck.exceptions import ConfigurationError
+
+    try:
+        return load_key(environ)
+    except ConfigurationError:
+        return None

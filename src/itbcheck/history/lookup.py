@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +118,11 @@ class HistorySession:
         """A checked visit, seen by later lookups, recorded by `flush`."""
         self.pending.append(visit)
 
-    def flush(self) -> None:
-        """Record the queued visits; raises StoreUnavailableError."""
+    def flush(self, seqs: Sequence[int] | None = None) -> None:
+        """Record the queued visits, with their audit entries' sequence numbers if given (one
+        per queued visit, in order); raises StoreUnavailableError."""
         batch, self.pending = self.pending, []
+        if seqs is not None:
+            batch = [replace(visit, audit_seq=seq) for visit, seq in zip(batch, seqs, strict=True)]
         if batch:
             self.store().add(batch)
