@@ -141,8 +141,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         typer.echo(to_json(error_document(kind, source, error.problems)), nl=False)
     result = outcome.checked()  # raises the error that stopped the record, if any
     if output_format is OutputFormat.JSON:
-        document = {**result_document(result, source), "history": history.status}
-        typer.echo(to_json(document), nl=False)
+        typer.echo(to_json(result_document(result, source)), nl=False)
     else:
         colour = sys.stdout.isatty() and "NO_COLOR" not in environ
         typer.echo(render_human(result, source, colour=colour), nl=False)

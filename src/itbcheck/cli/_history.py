@@ -12,7 +12,7 @@ import typer
 from itbcheck.assessment import Outcome
 from itbcheck.history.lookup import HistorySession, stored_visit
 from itbcheck.history.model import History
-from itbcheck.history.store import StoreUnavailableError, default_store_path
+from itbcheck.history.store import STORE_ENV, StoreUnavailableError, default_store_path
 from itbcheck.records import Record
 
 
@@ -24,6 +24,7 @@ class Use:
     lookup: Callable[[Record], History] | None
     session: HistorySession | None
     status: str
+    quiet: bool = False
 
     def record(self, outcome: Outcome, seq: int | None) -> None:
         """Queue a checked visit with its audit entry's sequence number."""
@@ -65,23 +66,27 @@ def history_use(
     environ: Mapping[str, str],
     key: bytes | None,
 ) -> Use:
-    """History on with an audit key; off without one (unless a store is already on file:
-    then it was expected and cannot be read, which the checks report as a CAUTION)."""
+    """History on with an audit key. Without one the store is off (identifiers are never
+    stored in the clear): said on stderr when a store was asked for (`--visit-store`,
+    $ITBCHECK_VISIT_STORE), a CAUTION when a store is already on file, since its history was
+    expected and cannot be read; otherwise the audit entry's `identifiers` field records it."""
     if not enabled:
-        return Use(None, None, "off: --no-history")
+        return Use(None, None, "off: --no-history", quiet=True)
     path = visit_store or default_store_path(audit_log, environ)
     if key is None:
         if path.exists():
             reason = "no audit key to compute the tokens the visit store is keyed by"
             return Use(lambda _: History(unavailable=reason), None, f"unavailable: {reason}")
-        return Use(None, None, "off: no audit key, so no visit store (identifiers stay out)")
+        asked = visit_store is not None or bool(environ.get(STORE_ENV))
+        status = "off: no audit key, so no visit store (identifiers are never stored in the clear)"
+        return Use(None, None, status, quiet=not asked)
     session = HistorySession(path, key)
-    return Use(session.history, session, f"on: {path}")
+    return Use(session.history, session, f"on: {path}", quiet=True)
 
 
 def say_status(use: Use) -> None:
-    """One stderr line when history is not on."""
-    if not use.status.startswith("on:"):
+    """One stderr line when history was wanted and is not on."""
+    if not use.quiet:
         typer.echo(f"note: history {use.status}", err=True)
 
 
