@@ -17,11 +17,27 @@ from itbcheck.history import History, PastVisit
 from itbcheck.policy import load_policy
 from itbcheck.reading import load_document
 from itbcheck.records import parse_record
-from tests.checks.helpers import figures_of, the_finding
+from tests.checks.helpers import Case, figures_of, the_finding
 from tests.conftest import CHECK_FIXTURES
 
 OUT_OF_BAND = "history_expected_9_ml_aspirated_3_9_ml.yaml"
 IN_BAND = "history_expected_6_56_ml_aspirated_6_2_ml.yaml"
+# The fixtures checked alone, as every fixture is (tests/checks/test_fixtures.py).
+CASES: list[Case] = [
+    (OUT_OF_BAND, Verdict.STOP, ["RESIDUAL_GAP"]),
+    (IN_BAND, Verdict.CLEAR, []),
+]
+# Every cross-visit code, and the test below that derives it by hand.
+HISTORY_CODES = {
+    "HISTORY_UNAVAILABLE": "test_unreadable_history_is_a_caution",
+    "HISTORY_VISIT_ORDER": "test_visit_not_after_the_last_is_a_record_error",
+    "HISTORY_PUMP_CHANGED": "test_another_pump_is_said_and_nothing_is_carried_over",
+    "HISTORY_RESIDUAL_PROGRAMMER": "test_programmer_expecting_9_ml_is_outside_4_61_to_8_51_ml",
+    "HISTORY_RESIDUAL_ASPIRATED": "test_aspirated_3_9_ml_below_the_band_is_overdose",
+    "HISTORY_PREVIOUS_MISMATCH": "test_previous_strength_and_dose_against_the_last_visit",
+    "HISTORY_CHANGE_TIME": "test_dose_change_time_before_the_last_changing_visit",
+    "HISTORY_WINDOW_INCREASE": "test_three_30_percent_steps_in_seven_days",
+}
 PUMP = "pump-token"
 LAST = PastVisit(
     visit_time=dt.datetime(2026, 10, 30, 10, 30, tzinfo=dt.UTC),
@@ -144,3 +160,14 @@ def test_three_30_percent_steps_in_seven_days() -> None:
     figures = figures_of(found)
     expected = ((Decimal("380.0"), "%"), (Decimal(3), "changes"), Severity.CAUTION)
     assert expected == (figures["total_increase"], figures["changes_in_window"], found.severity)
+
+
+def test_every_cross_visit_code_has_its_test() -> None:
+    """HISTORY_CODES names every code of the cross-visit checks, each with a test here."""
+    from itbcheck.checks import history
+
+    codes = {info.code for check in history.CHECKS for info in check.codes}
+    assert (sorted(codes), True) == (
+        sorted(HISTORY_CODES),
+        all(name in globals() for name in HISTORY_CODES.values()),
+    )
