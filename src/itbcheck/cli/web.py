@@ -17,6 +17,7 @@ from itbcheck.cli._handling import (
     ExitCode,
     OperatorOption,
     PolicyOption,
+    VisitStoreOption,
     fail,
     guarded,
 )
@@ -36,6 +37,7 @@ def serve(
     policy: PolicyOption = None,
     audit_log: AuditLogOption = None,
     operator: OperatorOption = None,
+    visit_store: VisitStoreOption = None,
 ) -> None:
     """Serve the bedside refill form on this computer (http://127.0.0.1:8080 by default)."""
     from itbcheck.policy import load_policy
@@ -58,6 +60,7 @@ def serve(
         (POLICY_ENV, policy),
         ("ITBCHECK_AUDIT_LOG", audit_log),
         ("ITBCHECK_OPERATOR", operator),
+        ("ITBCHECK_VISIT_STORE", visit_store),
     ):
         if value is not None:
             os.environ[name] = str(value)
@@ -69,7 +72,8 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
         f"itbcheck {__version__} serving http://{shown}:{port}/  (Ctrl-C stops it)\n"
-        f"  audit log {config.audit_log}"
+        f"  audit log {config.audit_log}\n"
+        f"  visit store {config.visit_store if config.audit_key() else 'off (no audit key)'}"
     )
     uvicorn.run(
         "itbcheck.web.app:create_app",
