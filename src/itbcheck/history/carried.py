@@ -5,6 +5,7 @@ can change each, and a changed value is itself compared with history by the chec
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -32,7 +33,7 @@ def carried_values(visit: StoredVisit) -> dict[str, str]:
         "refill.previous_concentration": f"{_number(visit.dispensed_mcg_per_ml)} mcg/mL",
         "refill.previous_fill_volume": f"{_number(visit.fill_ml)} mL",
         "dosing.previous_daily_dose": f"{_number(visit.prescribed_mcg_per_day)} mcg/day",
-        "dosing.previous_dose_changed_at": changed_at,
+        "dosing.previous_dose_changed_at": dt.datetime.fromisoformat(changed_at).isoformat(),
     }
 
 
