@@ -145,7 +145,7 @@ def test_another_pump_is_said_and_nothing_is_carried_over() -> None:
 def test_three_30_percent_steps_in_seven_days() -> None:
     """Changes on 11-21 (100 -> 130), 11-24 (130 -> 169) and 11-26 (169 -> 480), none now:
     from 100 mcg/day, (480 - 100) / 100 = 380 % in 7 days > 30 %, CAUTION, 3 changes."""
-    steps = [(21, 100, 130), (24, 130, 169), (26, Decimal(169), Decimal(480))]
+    steps = [(21, 100, 130), (24, 130, 169), (26, 169, 480)]
     visits = [
         dataclasses.replace(
             LAST,

@@ -54,7 +54,7 @@ def test_second_visit_is_checked_against_the_first(tmp_path: Path, audit_log: Pa
     second = run_cli("check", str(CHECK_FIXTURES / OUT_OF_BAND), "--format", "json")
     store = VisitStore(tmp_path / "visits.sqlite3")
     seqs = [entry["seq"] for entry in audit_entries(audit_log)]
-    expected = ([], CROSS_VISIT, seqs, "")
+    expected: tuple[object, ...] = ([], CROSS_VISIT, seqs, "")
     actual = (
         codes(json.loads(first.stdout)),
         codes(json.loads(second.stdout)),
