@@ -21,8 +21,10 @@ _RESIDUAL_SOURCE = (
     "was itself typed at that visit."
 )
 _RECORD_SOURCE = (
-    "[22] ISMP error-prone abbreviations (transcription errors); [28] ISMP smart-pump "
-    "concentration principle. Comparing with the last visit on file is itbcheck's choice."
+    "The strength and dose carried from one visit to the next feed the concentration and "
+    "titration checks ([28] ISMP smart-pump concentration principle; [1] Lioresal label). "
+    "Comparing them with the last visit on file is itbcheck's choice, because they are "
+    "retyped by hand at every visit."
 )
 
 HISTORY_UNAVAILABLE = CodeInfo(
