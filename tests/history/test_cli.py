@@ -135,3 +135,13 @@ def test_history_lists_and_exports_without_identifiers(tmp_path: Path) -> None:
         PATIENT in text or SERIAL in text,
     )
     assert expected == actual
+
+
+@pytest.mark.usefixtures("keyed")
+def test_report_uses_the_same_history(tmp_path: Path) -> None:
+    """`report` of the second visit carries the cross-visit STOPs that `check` gives."""
+    run_cli("check", str(write(tmp_path, "v1.json", first_visit())))
+    page = tmp_path / "report.html"
+    result = run_cli("report", str(CHECK_FIXTURES / OUT_OF_BAND), "--html", str(page))
+    text = page.read_text("utf-8")
+    assert (20, [True, True]) == (result.exit_code, [code in text for code in CROSS_VISIT])
