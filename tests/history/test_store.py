@@ -166,3 +166,15 @@ def test_two_writers_lose_no_visit_in_1000_checks(tmp_path: Path) -> None:
     ]
     codes = [writer.wait(timeout=600) for writer in writers]
     assert ([0, 0], 1000) == (codes, VisitStore(path).count())
+
+
+def test_no_approver_or_free_text_reason_is_stored(tmp_path: Path) -> None:
+    """An override's approver and reason and a change reason are in no byte of the store."""
+    record = record_of(CHECK_FIXTURES / "dose_below_range_40_override_45.yaml")
+    override = record.overrides[0]
+    texts = [override.approver, override.reason, record.dosing.change_reason]
+    session = HistorySession(tmp_path / "v.sqlite3", KEY)
+    add_checked(session, record, 1)
+    session.close()
+    data = b"".join(path.read_bytes() for path in tmp_path.iterdir())
+    assert [] == [text for text in texts if text and text.encode() in data]
