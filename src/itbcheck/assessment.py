@@ -14,6 +14,7 @@ from typing import Any
 from itbcheck.audit import Identifiers, identifiers_in
 from itbcheck.checking import CheckResult, check_record, check_with_profile, profile_of
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, ItbcheckError, Problem
+from itbcheck.history.model import History
 from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile
 from itbcheck.reading import load_document
@@ -89,14 +90,16 @@ def assess(
     policy: Callable[[], Policy],
     load: Callable[[bytes, str], object] = load_document,
     parse: Callable[[object, str], Record] = parse_record,
-    check: Callable[[Record, Policy, str], CheckResult] = check_record,
+    check: Callable[[Record, Policy, str, History | None], CheckResult] = check_record,
+    history: Callable[[Record], History] | None = None,
 ) -> Outcome:
     """Check one record and say how it went. `fields` are the entry's fixed fields (time,
     command, operator, ...); the steps run in this order, and the entry holds what each one
     learnt: the audit key, the input's bytes and their SHA-256, the document and the
     identifiers in it, the policy and its version, the record, the result. `load`, `parse`
     and `check` default to what `itbcheck check` uses; a sheet row brings its own loader and
-    parser, and a check that loads each pump profile once."""
+    parser, and a check that loads each pump profile once. `history` looks up the visits on
+    file for the parsed record (docs/history.md); without it the record is checked alone."""
     entry: dict[str, Any] = {**fields, "input_sha256": None}
     audit_key: bytes | None = None
     identifiers = Identifiers()
@@ -108,7 +111,9 @@ def assess(
         identifiers = identifiers_in(document)
         loaded_policy = policy()
         entry["policy_version"] = loaded_policy.policy_version
-        result = check(parse(document, source), loaded_policy, source)
+        parsed = parse(document, source)
+        previous = None if history is None else history(parsed)
+        result = check(parsed, loaded_policy, source, previous)
     except ItbcheckError as error:
         if not isinstance(error, InvalidRecordError | ConfigurationError):
             raise
@@ -134,15 +139,17 @@ def assess(
     return Outcome(RECORD_CHECKED, entry, result=result)
 
 
-def profile_cached_check() -> Callable[[Record, Policy, str], CheckResult]:
+def profile_cached_check() -> Callable[[Record, Policy, str, History | None], CheckResult]:
     """`checking.check_record` that loads each pump profile once, not once per row: the same
     profile lookup and the same checks, without re-reading a profile file for every visit."""
     profiles: dict[str, PumpProfile] = {}
 
-    def check(record: Record, policy: Policy, source: str) -> CheckResult:
+    def check(
+        record: Record, policy: Policy, source: str, previous: History | None = None
+    ) -> CheckResult:
         profile = profiles.get(record.pump.profile)
         if profile is None:
             profile = profiles[record.pump.profile] = profile_of(record, source)
-        return check_with_profile(record, profile, policy)
+        return check_with_profile(record, profile, policy, previous)
 
     return check

@@ -9,6 +9,7 @@ from itbcheck.checks import CheckContext, run_checks
 from itbcheck.dosing import DoseSummary, summarise
 from itbcheck.exceptions import InvalidRecordError, Problem
 from itbcheck.findings import Finding, Verdict, verdict_of
+from itbcheck.history.model import History
 from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile, load_profile, profile_names
 from itbcheck.reading import load_document
@@ -30,9 +31,11 @@ class CheckResult:
         return verdict_of(self.findings)
 
 
-def check_record(record: Record, policy: Policy, source: str = "record") -> CheckResult:
-    """Run every check on a validated record."""
-    return check_with_profile(record, profile_of(record, source), policy)
+def check_record(
+    record: Record, policy: Policy, source: str = "record", previous: History | None = None
+) -> CheckResult:
+    """Run every check on a validated record; `previous`: the visits on file, if any."""
+    return check_with_profile(record, profile_of(record, source), policy, previous)
 
 
 def profile_of(record: Record, source: str = "record") -> PumpProfile:
@@ -51,13 +54,20 @@ def profile_of(record: Record, source: str = "record") -> PumpProfile:
     return load_profile(record.pump.profile)
 
 
-def check_with_profile(record: Record, profile: PumpProfile, policy: Policy) -> CheckResult:
+def check_with_profile(
+    record: Record, profile: PumpProfile, policy: Policy, previous: History | None = None
+) -> CheckResult:
     """`check_record` with the record's profile already loaded: a sweep loads it once for a
     whole grid instead of once per record."""
     dose = summarise(record)
     outlook = forecast(record, dose, profile)
     context = CheckContext(
-        record=record, dose=dose, forecast=outlook, profile=profile, policy=policy
+        record=record,
+        dose=dose,
+        forecast=outlook,
+        profile=profile,
+        policy=policy,
+        previous=previous,
     )
     return CheckResult(record, profile, policy, dose, outlook, tuple(run_checks(context)))
 

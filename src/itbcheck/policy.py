@@ -93,6 +93,11 @@ class BridgePolicy(_Section):
     source: Source
 
 
+class HistoryPolicy(_Section):
+    window: Duration
+    source: Source
+
+
 class Policy(_Section):
     policy_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     daily_dose: DailyDosePolicy
@@ -107,6 +112,7 @@ class Policy(_Section):
     bolus: BolusPolicy
     flex: FlexPolicy
     bridge: BridgePolicy
+    history: HistoryPolicy
 
 
 def _consistency_problems(policy: Policy) -> list[Problem]:

@@ -19,6 +19,7 @@ from tests.checks import (
     test_delivery,
     test_dose,
     test_fill,
+    test_history,
     test_reservoir,
     test_residual,
     test_restart,
@@ -43,6 +44,7 @@ ALL_CASES: list[Case] = [
     *test_restart.CASES,
     *test_volumes.CASES,
     *test_alarm.CASES,
+    *test_history.CASES,
 ]
 NOTE_CASES: list[NoteCase] = [
     *test_residual.NOTE_CASES,
@@ -66,6 +68,8 @@ ONLY_WITH_TEST_PROFILE = {
     "CAPACITY_UNVERIFIED",
     "STEP_RATE_OUT_OF_RANGE",
 }
+# Need visits on file: exercised with a built history in tests/checks/test_history.py.
+ONLY_WITH_HISTORY = set(test_history.HISTORY_CODES)
 # Always reported as a NOTE.
 ONLY_AS_NOTE = {"RATE_RANGE_UNCHECKED", "STABILITY_UNCHECKED"}
 
@@ -127,14 +131,14 @@ def test_note_and_profile_cases_use_table_fixtures() -> None:
 def test_every_code_is_exercised() -> None:
     """Every finding code the registered checks can report is expected by some fixture: as a
     CAUTION or STOP, with a shipped or a test profile, or as a NOTE."""
-    exercised = fixture_codes() | profile_codes() | note_codes()
+    exercised = fixture_codes() | profile_codes() | note_codes() | ONLY_WITH_HISTORY
     assert sorted(catalogue()) == sorted(exercised & set(catalogue()))
 
 
 def test_only_the_known_codes_lack_a_shipped_profile_fixture() -> None:
     """The codes no fixture expects as a CAUTION or STOP with its shipped profile are exactly the
     known ones, each exercised where it can be: with a test profile, or as a NOTE."""
-    missing = set(catalogue()) - fixture_codes()
+    missing = set(catalogue()) - fixture_codes() - ONLY_WITH_HISTORY
     expected = (
         sorted(ONLY_WITH_TEST_PROFILE | ONLY_AS_NOTE),
         sorted(ONLY_WITH_TEST_PROFILE),
@@ -151,6 +155,6 @@ def test_only_the_known_codes_lack_a_shipped_profile_fixture() -> None:
 def test_every_check_has_a_finding_fixture() -> None:
     """Each registered check has at least one fixture where one of its codes is expected as a
     CAUTION or STOP (with a test profile only for the rate range, see above)."""
-    exercised = fixture_codes() | profile_codes()
+    exercised = fixture_codes() | profile_codes() | ONLY_WITH_HISTORY
     covered = [check.name for check in CHECKS if exercised & {info.code for info in check.codes}]
     assert [check.name for check in CHECKS] == covered

@@ -72,11 +72,15 @@ def browser() -> Iterator[WebDriver]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`itbcheck serve` on a free loopback port: its address and its audit log."""
-    folder = tmp_path_factory.mktemp("serve")
+    yield from serving(tmp_path_factory.mktemp("serve"))
+
+
+def serving(folder: Path, **variables: str) -> Iterator[tuple[str, Path]]:
+    """Run `itbcheck serve` in `folder` with extra environment `variables` until closed."""
     log = folder / "audit.jsonl"
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("ITBCHECK_")}
-    env.update(ITBCHECK_AUDIT_LOG=str(log), ITBCHECK_OPERATOR="browser-test")
+    env.update(ITBCHECK_AUDIT_LOG=str(log), ITBCHECK_OPERATOR="browser-test", **variables)
     errors = folder / "stderr.txt"
     with errors.open("wb") as stderr:
         process = subprocess.Popen(

@@ -9,6 +9,7 @@ from itbcheck.checks import (
     delivery,
     dose,
     fill,
+    history,
     reservoir,
     residual,
     restart,
@@ -32,6 +33,7 @@ CHECKS: tuple[Check, ...] = (
     *delivery.CHECKS,
     *bridge.CHECKS,
     *restart.CHECKS,
+    *history.CHECKS,
 )
 
 

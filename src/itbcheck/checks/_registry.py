@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from itbcheck.dosing import DoseSummary
 from itbcheck.findings import Figure, Finding, Hazard, Severity
+from itbcheck.history.model import History
 from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile
 from itbcheck.records import Record
@@ -24,6 +25,7 @@ class CheckContext:
     forecast: Forecast
     profile: PumpProfile
     policy: Policy
+    previous: History | None = None  # the visits on file; None: checked without history
 
 
 @dataclass(frozen=True)

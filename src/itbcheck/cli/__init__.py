@@ -13,12 +13,15 @@ from typing import Annotated, Any
 import typer
 
 from itbcheck import __version__
+from itbcheck.cli import _history
 from itbcheck.cli._handling import (
     AuditLogOption,
     ExitCode,
+    NoHistoryOption,
     OperatorOption,
     OutputFormat,
     PolicyOption,
+    VisitStoreOption,
     fail,
     guarded,
     showing,
@@ -82,13 +85,12 @@ def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> int:
             f"quarantined by entry {appended.entry['seq'] - 1}",
             err=True,
         )
-    seq: int = appended.entry["seq"]
-    return seq
+    return int(appended.entry["seq"])
 
 
 @app.command()
 @guarded
-def check(
+def check(  # noqa: PLR0917  # typer reads the options from the signature
     record: Annotated[str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.")],
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="human (default) or json.")
@@ -96,6 +98,8 @@ def check(
     policy: PolicyOption = None,
     audit_log: AuditLogOption = None,
     operator: OperatorOption = None,
+    visit_store: VisitStoreOption = None,
+    no_history: NoHistoryOption = False,
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
@@ -112,14 +116,26 @@ def check(
         "operator": operator or _login_name(),
     }
     source = "<stdin>" if record == "-" else record
+    history = _history.history_use(
+        enabled=not no_history,
+        visit_store=visit_store,
+        audit_log=log_path,
+        environ=environ,
+        key=_history.key_or_none(environ),
+    )
     outcome = assess(
         lambda: _read_input(record),
         source,
         fields=fields,
         key=lambda: audit.load_key(environ),
         policy=lambda: load_policy(policy),
+        history=history.lookup,
     )
     seq = _audit(log_path, outcome.event, outcome.entry)
+    history.record(outcome, seq)
+    history.flush()
+    history.close()
+    _history.say_status(history)
     error = outcome.error
     what = (
         "the outcome (no verdict)"
@@ -166,7 +182,7 @@ def explain(
 
 
 # Sub-command modules need nothing from this one, so they are imported last.
-from itbcheck.cli import profiles, sheet, simulate, web  # noqa: E402
+from itbcheck.cli import history, profiles, sheet, simulate, web  # noqa: E402
 from itbcheck.cli.audit import audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
@@ -174,6 +190,7 @@ profiles.register(app)
 simulate.register(app)
 sheet.register(app)
 web.register(app)
+history.register(app)
 
 __all__ = ["ExitCode", "OutputFormat", "app", "main"]
 

@@ -44,6 +44,16 @@ AuditLogOption = Annotated[
         "~/.local/state/itbcheck/audit.jsonl."
     ),
 ]
+VisitStoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Visit store (SQLite); default: $ITBCHECK_VISIT_STORE or visits.sqlite3 beside "
+        "the audit log (docs/history.md)."
+    ),
+]
+NoHistoryOption = Annotated[
+    bool, typer.Option("--no-history", help="Check the record alone: no visit store.")
+]
 OperatorOption = Annotated[
     str | None,
     typer.Option(envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."),

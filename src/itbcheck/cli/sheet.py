@@ -25,8 +25,10 @@ from itbcheck import __version__
 from itbcheck.cli._handling import (
     AuditLogOption,
     ExitCode,
+    NoHistoryOption,
     OperatorOption,
     PolicyOption,
+    VisitStoreOption,
     guarded,
     showing,
 )
@@ -35,6 +37,7 @@ from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 if TYPE_CHECKING:
     from itbcheck.assessment import Outcome
     from itbcheck.audit import AuditBatch
+    from itbcheck.cli._history import Use
 
 BATCH_ROWS = 1000
 BATCH_SECONDS = 1.0
@@ -106,8 +109,12 @@ def _ignore(_: int) -> None:
 class _Run:
     """One sheet in progress: rows checked but not yet durable, and what was reported."""
 
-    def __init__(self, batch: AuditBatch, output: Callable[[str], object], human: bool) -> None:
+    def __init__(
+        self, batch: AuditBatch, output: Callable[[str], object], human: bool, history: Use
+    ) -> None:
         self.batch = batch
+        self.history = history
+        self.visits: list[int] = []  # the batch places of the entries of checked visits
         self.output = output
         self.human = human
         self.pending: list[str] = []
@@ -129,6 +136,9 @@ class _Run:
         )
 
     def add(self, outcome: Outcome, source: str, line: int, size: int) -> None:
+        if outcome.result is not None and self.history.session is not None:
+            self.visits.append(len(self.batch))
+            self.history.record(outcome, None)  # seen by later rows; recorded at the flush
         self.batch.add(outcome.event, outcome.entry)
         self.read += size
         result, code = _result_of(outcome)
@@ -145,7 +155,10 @@ class _Run:
 
     def flush(self) -> None:
         """Make the queued entries durable, then report their rows."""
-        for appended in self.batch.flush():
+        appended_entries = self.batch.flush()
+        self.history.flush([int(appended_entries[i].entry["seq"]) for i in self.visits])
+        self.visits = []
+        for appended in appended_entries:
             self.recorded = appended.entry["seq"]
             if appended.quarantined_bytes:
                 typer.echo(
@@ -221,6 +234,7 @@ def _check_rows(
                     load=row.load,
                     parse=row.parse,
                     check=check,
+                    history=run.history.lookup,
                 )
                 run.add(outcome, source, row.line, len(row.raw))
             run.read_all = True
@@ -230,7 +244,7 @@ def _check_rows(
             gc.unfreeze()
 
 
-def sheet(
+def sheet(  # noqa: PLR0917  # typer reads the options from the signature
     file: Annotated[str, typer.Argument(help="Refill sheet (CSV or JSON lines), or - for stdin.")],
     output_format: Annotated[
         SheetFormat, typer.Option("--format", help="human (default) or jsonl (one row a line).")
@@ -238,6 +252,8 @@ def sheet(
     policy: PolicyOption = None,
     audit_log: AuditLogOption = None,
     operator: OperatorOption = None,
+    visit_store: VisitStoreOption = None,
+    no_history: NoHistoryOption = False,
 ) -> None:
     """Check every visit of a refill sheet: a verdict per row, a summary, the worst row's exit
     code."""
@@ -245,6 +261,7 @@ def sheet(
 
     from itbcheck import audit
     from itbcheck.assessment import failed
+    from itbcheck.cli._history import history_use, key_or_none, say_status
     from itbcheck.output import SHEET_TABLE_HEADING, render_sheet_head
     from itbcheck.policy import load_policy
     from itbcheck.profiles import profiles_folder
@@ -261,9 +278,17 @@ def sheet(
         "input_sha256": None,
     }
     human = output_format is SheetFormat.HUMAN
-    batch = audit.AuditBatch(audit_log or audit.default_log_path(environ))
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as table:
-        run = _Run(batch, table.write if human else _echo, human)
+    log_path = audit_log or audit.default_log_path(environ)
+    batch = audit.AuditBatch(log_path)
+    history = history_use(
+        enabled=not no_history,
+        visit_store=visit_store,
+        audit_log=log_path,
+        environ=environ,
+        key=key_or_none(environ),
+    )
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as table, contextlib.closing(history):
+        run = _Run(batch, table.write if human else _echo, human, history)
         key = None
         try:
             key = audit.load_key(environ)
@@ -279,6 +304,7 @@ def sheet(
             batch.add(outcome.event, outcome.entry)
             run.flush()
             raise
+        say_status(history)
         if human:
             with showing(run.recorded_text):
                 _echo(render_sheet_head(name, run.counts))

@@ -15,8 +15,10 @@ from itbcheck import __version__
 from itbcheck.cli._handling import (
     AuditLogOption,
     ExitCode,
+    NoHistoryOption,
     OperatorOption,
     PolicyOption,
+    VisitStoreOption,
     fail,
     guarded,
     showing,
@@ -37,6 +39,7 @@ def serve(
     policy: PolicyOption = None,
     audit_log: AuditLogOption = None,
     operator: OperatorOption = None,
+    visit_store: VisitStoreOption = None,
 ) -> None:
     """Serve the bedside refill form on this computer (http://127.0.0.1:8080 by default)."""
     from itbcheck.policy import load_policy
@@ -59,6 +62,7 @@ def serve(
         (POLICY_ENV, policy),
         ("ITBCHECK_AUDIT_LOG", audit_log),
         ("ITBCHECK_OPERATOR", operator),
+        ("ITBCHECK_VISIT_STORE", visit_store),
     ):
         if value is not None:
             os.environ[name] = str(value)
@@ -70,7 +74,8 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
         f"itbcheck {__version__} serving http://{shown}:{port}/  (Ctrl-C stops it)\n"
-        f"  audit log {config.audit_log}"
+        f"  audit log {config.audit_log}\n"
+        f"  visit store {config.visit_store if config.audit_key() else 'off (no audit key)'}"
     )
     uvicorn.run(
         "itbcheck.web.app:create_app",
@@ -100,6 +105,8 @@ def report(
     policy: PolicyOption = None,
     audit_log: AuditLogOption = None,
     operator: OperatorOption = None,
+    visit_store: VisitStoreOption = None,
+    no_history: NoHistoryOption = False,
 ) -> None:
     """Check one record and write its one-page refill report for the chart (HTML or PDF)."""
     if (html is None) == (pdf is None):
@@ -108,6 +115,7 @@ def report(
     from itbcheck import audit
     from itbcheck.assessment import assess
     from itbcheck.cli import _login_name, _read_input
+    from itbcheck.cli._history import history_use, key_or_none, say_status
     from itbcheck.policy import load_policy
     from itbcheck.web.render import AuditRef
     from itbcheck.web.report import report_html
@@ -122,15 +130,27 @@ def report(
         "second_nurse": second_nurse,
     }
     source = "<stdin>" if record == "-" else record
+    log_path = audit_log or audit.default_log_path(environ)
+    history = history_use(
+        enabled=not no_history,
+        visit_store=visit_store,
+        audit_log=log_path,
+        environ=environ,
+        key=key_or_none(environ),
+    )
     outcome = assess(
         lambda: _read_input(record),
         source,
         fields=fields,
         key=lambda: audit.load_key(environ),
         policy=lambda: load_policy(policy),
+        history=history.lookup,
     )
-    log_path = audit_log or audit.default_log_path(environ)
     appended = audit.write_entry(log_path, outcome.event, outcome.entry)
+    history.record(outcome, int(appended.entry["seq"]))
+    history.flush()
+    history.close()
+    say_status(history)
     result = outcome.checked()  # raises the error that stopped the record, if any
     page = report_html(result, AuditRef(appended.entry["seq"], appended.entry["hash"]), nurses)
     target = html or pdf

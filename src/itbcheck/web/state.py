@@ -34,6 +34,7 @@ class WebConfig:
     secret: str | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
     previous_values: PreviousValues = no_visit_store
+    visit_store: Path | None = None  # None: checks without history, records no visit
 
     def audit_key(self) -> bytes | None:
         return audit.load_key(self.environ)
@@ -42,6 +43,18 @@ class WebConfig:
         if self.secret is None:
             return False
         return secrets.compare_digest(given.encode("utf-8"), self.secret.encode("utf-8"))
+
+
+def _from_store(
+    store: Path, environ: Mapping[str, str], patient_id: str, pump_serial: str
+) -> tuple[Mapping[str, str], str | None]:
+    from itbcheck.history.carried import carried_forward
+
+    try:
+        key = audit.load_key(environ)
+    except ConfigurationError:
+        key = None
+    return carried_forward(store, key, patient_id, pump_serial)
 
 
 def access_secret(environ: Mapping[str, str]) -> str | None:
@@ -65,6 +78,10 @@ def config_from(
 ) -> WebConfig:
     """The configuration `itbcheck serve` and the app factory use: options first, then the
     environment (the CLI's variables, plus ITBCHECK_POLICY and ITBCHECK_WEB_SECRET)."""
+    from functools import partial
+
+    from itbcheck.history.store import default_store_path
+
     env: Mapping[str, str] = os.environ if environ is None else environ
     if policy is None and env.get(POLICY_ENV):
         policy = Path(env[POLICY_ENV])
@@ -72,8 +89,13 @@ def config_from(
         import getpass
 
         operator = env.get("ITBCHECK_OPERATOR") or getpass.getuser()
+    log = audit_log or audit.default_log_path(env)
+    store = default_store_path(log, env)
+    if previous_values is no_visit_store:
+        previous_values = partial(_from_store, store, env)
     return WebConfig(
-        audit_log=audit_log or audit.default_log_path(env),
+        audit_log=log,
+        visit_store=store,
         operator=operator,
         policy=policy,
         secret=access_secret(env),

@@ -5,6 +5,8 @@ and every check, and `audit.write_entry` appends the entry before any verdict is
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +14,18 @@ from itbcheck import __version__
 from itbcheck.assessment import Outcome, assess
 from itbcheck.audit import write_entry
 from itbcheck.auditchain import Appended
+from itbcheck.exceptions import ConfigurationError
+from itbcheck.history.lookup import HistorySession, stored_visit
+from itbcheck.history.model import History
+from itbcheck.history.store import StoreUnavailableError
 from itbcheck.policy import load_policy
+from itbcheck.records import Record
 from itbcheck.web.formdata import FormValues, Visit, visit_of
 from itbcheck.web.layout import CHECKING_NURSE, SECOND_NURSE
 from itbcheck.web.state import WebConfig
 
 SOURCE = "form"
+HistoryLookup = Callable[[Record], History]
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ def check_form(values: FormValues, config: WebConfig, command: str = "serve") ->
     """Check the visit the form describes; raises AuditWriteError when it cannot be recorded.
     `command` names the route in the audit entry: serve (the check) or report."""
     visit = visit_of(values)
+    session, lookup = _history(config)
     outcome = assess(
         visit.row.read,
         SOURCE,
@@ -61,6 +70,52 @@ def check_form(values: FormValues, config: WebConfig, command: str = "serve") ->
         policy=lambda: load_policy(config.policy),
         load=visit.row.load,
         parse=visit.parse,
+        history=lookup,
     )
     appended = write_entry(config.audit_log, outcome.event, outcome.entry)
+    if session is not None:
+        if command == "serve":
+            _record(session, outcome, int(appended.entry["seq"]))
+        session.close()
     return Checked(visit, outcome, appended)
+
+
+def _history(config: WebConfig) -> tuple[HistorySession | None, HistoryLookup | None]:
+    """The visit store as `itbcheck check` uses it: on with the audit key, off without one,
+    unreadable (a CAUTION) when a store is on file but there is no key to read it."""
+    if config.visit_store is None:
+        return None, None
+    try:
+        key = config.audit_key()
+    except ConfigurationError:
+        return None, None  # the check itself reports the unusable key
+    if key is None:
+        if config.visit_store.exists():
+            reason = "no audit key to compute the tokens the visit store is keyed by"
+            return None, lambda _: History(unavailable=reason)
+        return None, None
+    session = HistorySession(config.visit_store, key)
+    return session, session.history
+
+
+def _record(session: HistorySession, outcome: Outcome, seq: int) -> None:
+    result = outcome.result
+    if result is None:
+        return
+    session.queue(
+        stored_visit(
+            result.record,
+            result.dose,
+            key=session.key,
+            verdict=str(result.verdict),
+            codes=[finding.code for finding in result.findings],
+            policy_version=result.policy.policy_version,
+            seq=seq,
+        )
+    )
+    try:
+        session.flush()
+    except StoreUnavailableError as error:  # the audit log holds the check; say it on the console
+        logging.getLogger("itbcheck.web").warning(
+            "visit not recorded in the visit store: %s", error
+        )

@@ -1,0 +1,128 @@
+"""The store as one command uses it: the history of the visit being checked, and the visit
+recorded once its audit entry is durable. Visits checked but not yet recorded (a sheet's rows
+waiting for their audit batch) are seen by later lookups, so a sheet's later row is checked
+against an earlier row's visit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from itbcheck.audit import pseudonym
+from itbcheck.dosing import DoseSummary
+from itbcheck.history.model import History
+from itbcheck.history.store import (
+    BUSY_TIMEOUT_SECONDS,
+    StoredVisit,
+    StoreUnavailableError,
+    VisitStore,
+)
+from itbcheck.records import Record
+
+# A lookup reads at most this many visits of one patient: enough for any policy window.
+RECENT_VISITS = 64
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A visit time as stored: UTC ISO 8601, so text order is time order."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def scrubbed(record: Record, patient_token: str, pump_token: str) -> str:
+    """The record as validated, as JSON, with tokens in place of the patient id and pump
+    serial, and without free text: no override approver or reason, no change reason."""
+    data: dict[str, Any] = record.model_dump(mode="json", exclude_none=True)
+    data["patient"]["id"] = patient_token
+    data["pump"]["serial"] = pump_token
+    data["dosing"].pop("change_reason", None)
+    data["overrides"] = [
+        {"rule": o["rule"], "approved_limit": o["approved_limit"]} for o in data["overrides"]
+    ]
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def stored_visit(
+    record: Record,
+    dose: DoseSummary,
+    *,
+    key: bytes,
+    verdict: str,
+    codes: list[str],
+    policy_version: str,
+    seq: int | None,
+) -> StoredVisit:
+    """The row for one checked visit."""
+    patient = pseudonym(key, "patient", record.patient.id)
+    pump = pseudonym(key, "pump", record.pump.serial)
+    return StoredVisit(
+        patient_token=patient,
+        pump_token=pump,
+        visit_time=utc_text(record.visit_time),
+        profile=record.pump.profile,
+        dispensed_mcg_per_ml=str(dose.dispensed_concentration_mcg_per_ml),
+        prescribed_mcg_per_day=str(dose.prescribed_daily_dose_mcg_per_day),
+        previous_mcg_per_day=str(dose.previous_daily_dose_mcg_per_day),
+        pump_ml_per_day=str(dose.pump_daily_volume_ml_per_day),
+        fill_ml=str(record.refill.fill_volume.value),
+        verdict=verdict,
+        finding_codes=json.dumps(codes),
+        audit_seq=seq,
+        policy_version=policy_version,
+        record=scrubbed(record, patient, pump),
+    )
+
+
+class HistorySession:
+    """One command's use of the store at `path` with the audit `key`. The store is opened on
+    first use; an error opening or reading it becomes a `History` that says why."""
+
+    def __init__(self, path: Path, key: bytes, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self.path = path
+        self.key = key
+        self.timeout = timeout
+        self._store: VisitStore | None = None
+        self.pending: list[StoredVisit] = []
+
+    def store(self) -> VisitStore:
+        if self._store is None:
+            self._store = VisitStore(self.path, timeout=self.timeout)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def history(self, record: Record) -> History:
+        """The visits on file before this one, for this record's patient: a re-check of a
+        visit already on file (same time, same pump) is not its own past."""
+        patient = pseudonym(self.key, "patient", record.patient.id)
+        pump = pseudonym(self.key, "pump", record.pump.serial)
+        try:
+            rows = self.store().visits_of(patient)
+        except StoreUnavailableError as error:
+            return History(pump_token=pump, unavailable=str(error))
+        rows += [row for row in self.pending if row.patient_token == patient]
+        now = utc_text(record.visit_time)
+        past = sorted(
+            (row for row in rows if not (row.visit_time == now and row.pump_token == pump)),
+            key=lambda row: row.visit_time,
+        )
+        return History(pump_token=pump, visits=tuple(row.past() for row in past[-RECENT_VISITS:]))
+
+    def queue(self, visit: StoredVisit) -> None:
+        """A checked visit, seen by later lookups, recorded by `flush`."""
+        self.pending.append(visit)
+
+    def flush(self, seqs: Sequence[int] | None = None) -> None:
+        """Record the queued visits, with their audit entries' sequence numbers if given (one
+        per queued visit, in order); raises StoreUnavailableError."""
+        batch, self.pending = self.pending, []
+        if seqs is not None:
+            batch = [replace(visit, audit_seq=seq) for visit, seq in zip(batch, seqs, strict=True)]
+        if batch:
+            self.store().add(batch)
