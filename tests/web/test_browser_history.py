@@ -15,7 +15,7 @@ from tests.checks.test_history import OUT_OF_BAND
 from tests.conftest import CHECK_FIXTURES, TEST_KEY, audit_entries
 from tests.history.test_cli import first_visit
 from tests.web.helpers import form_values
-from tests.web.test_browser import _submit, _type_visit, browser, serving
+from tests.web.test_browser import _shoot, _submit, _type_visit, browser, serving
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -49,6 +49,7 @@ def test_first_visit_then_a_second_prefilled_and_caught(
     browser.get(address + "/")
     _type_visit(browser, {name: second[name] for name in ("patient.id", "pump.serial")})
     status = _submit(browser, "button[formaction='/lookup']")
+    _shoot(browser, "history-prefilled")
     prefilled = [
         browser.find_element(By.NAME, name).get_attribute("value")
         for name in (
@@ -62,6 +63,7 @@ def test_first_visit_then_a_second_prefilled_and_caught(
 
     _type_visit(browser, second)
     text = _submit(browser)
+    _shoot(browser, "history-caught")
     caught = ["HISTORY_RESIDUAL_PROGRAMMER", "HISTORY_RESIDUAL_ASPIRATED", "4.61 mL to 8.51 mL"]
     assert (True, [True] * 3) == (
         text.startswith("STOP") or "\nSTOP\n" in text,
