@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from itbcheck.history.carried import carried_forward
 from itbcheck.history.store import VisitStore
 from tests.checks.test_history import IN_BAND, OUT_OF_BAND
 from tests.conftest import CHECK_FIXTURES, TEST_KEY, audit_entries, run_cli
@@ -62,6 +63,27 @@ def test_second_visit_is_checked_against_the_first(tmp_path: Path, audit_log: Pa
         first.stderr + second.stderr,
     )
     assert expected == actual
+
+
+@pytest.mark.usefixtures("keyed")
+def test_a_stop_visit_is_not_the_past_of_the_next(tmp_path: Path) -> None:
+    """A first visit checked STOP (its 2000 mcg/mL syringe against 1000 programmed) was not
+    carried out, so the second visit is not compared with it: no cross-visit finding, and the
+    form's lookup finds no previous visit. `itbcheck history` still lists both."""
+    stopped = first_visit()
+    stopped["refill"]["dispensed_concentration"] = "2000 mcg/mL"
+    first = run_cli("check", str(write(tmp_path, "v1.json", stopped)), "--format", "json")
+    second = run_cli("check", str(CHECK_FIXTURES / OUT_OF_BAND), "--format", "json")
+    values, status = carried_forward(
+        tmp_path / "visits.sqlite3", TEST_KEY.encode(), PATIENT, SERIAL
+    )
+    assert ("STOP", [], {}, "no previous visit on file for this patient and pump", 2) == (
+        json.loads(first.stdout)["verdict"],
+        codes(json.loads(second.stdout)),
+        dict(values),
+        status,
+        len(VisitStore(tmp_path / "visits.sqlite3").all_visits()),
+    )
 
 
 @pytest.mark.usefixtures("keyed")

@@ -53,6 +53,8 @@ def carried_forward(
             store.close()
     except StoreUnavailableError as error:
         return {}, f"previous visit not read: {error}"
+    # A STOP visit was not carried out as recorded: the last one that was is carried forward.
+    visits = [visit for visit in visits if visit.verdict != "STOP"]
     if not visits:
         return {}, "no previous visit on file for this patient and pump"
     last = visits[-1]

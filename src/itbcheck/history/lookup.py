@@ -99,7 +99,9 @@ class HistorySession:
 
     def history(self, record: Record) -> History:
         """The visits on file before this one, for this record's patient: a re-check of a
-        visit already on file (same time, same pump) is not its own past."""
+        visit already on file (same time, same pump) is not its own past, and a visit checked
+        STOP was not carried out as recorded (the record had to change), so it is no one's
+        past either; `itbcheck history` still lists it."""
         patient = pseudonym(self.key, "patient", record.patient.id)
         pump = pseudonym(self.key, "pump", record.pump.serial)
         try:
@@ -109,7 +111,11 @@ class HistorySession:
         rows += [row for row in self.pending if row.patient_token == patient]
         now = utc_text(record.visit_time)
         past = sorted(
-            (row for row in rows if not (row.visit_time == now and row.pump_token == pump)),
+            (
+                row
+                for row in rows
+                if row.verdict != "STOP" and not (row.visit_time == now and row.pump_token == pump)
+            ),
             key=lambda row: row.visit_time,
         )
         return History(pump_token=pump, visits=tuple(row.past() for row in past[-RECENT_VISITS:]))
