@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,9 @@ from itbcheck.cli._handling import (
     showing,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
+
+if TYPE_CHECKING:  # imported only when a record is checked, to keep the start fast
+    from itbcheck.assessment import Outcome
 
 app = typer.Typer(
     name="itbcheck",
@@ -73,8 +76,9 @@ def _login_name() -> str:
     return getpass.getuser()
 
 
-def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> int:
-    """Append the entry and return its `seq`, or raise AuditWriteError."""
+def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Append the entry and return it as written (with `seq` and `hash`), or raise
+    AuditWriteError."""
     from itbcheck.audit import write_entry
 
     appended = write_entry(path, event, fields)
@@ -85,7 +89,47 @@ def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> int:
             f"quarantined by entry {appended.entry['seq'] - 1}",
             err=True,
         )
-    return int(appended.entry["seq"])
+    return appended.entry
+
+
+def _check_file(
+    record: str,
+    fields: Mapping[str, Any],
+    *,
+    policy: Path | None,
+    log_path: Path,
+    visit_store: Path | None,
+    no_history: bool,
+) -> tuple[Outcome, dict[str, Any]]:
+    """One record file checked as `check` and `report` check it: against the visits on file,
+    audited, then recorded in the visit store with its entry's `seq`. Returns the outcome and
+    its audit entry."""
+    from itbcheck import audit
+    from itbcheck.assessment import assess
+    from itbcheck.policy import load_policy
+
+    environ: Mapping[str, str] = os.environ
+    history = _history.history_use(
+        enabled=not no_history,
+        visit_store=visit_store,
+        audit_log=log_path,
+        environ=environ,
+        key=_history.key_or_none(environ),
+    )
+    outcome = assess(
+        lambda: _read_input(record),
+        "<stdin>" if record == "-" else record,
+        fields=fields,
+        key=lambda: audit.load_key(environ),
+        policy=lambda: load_policy(policy),
+        history=history.lookup,
+    )
+    entry = _audit(log_path, outcome.event, outcome.entry)
+    history.record(outcome, int(entry["seq"]))
+    history.flush()
+    history.close()
+    _history.say_status(history)
+    return outcome, entry
 
 
 @app.command()
@@ -103,9 +147,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
-    from itbcheck.assessment import assess
     from itbcheck.output import error_document, render_human, result_document, to_json
-    from itbcheck.policy import load_policy
 
     environ: Mapping[str, str] = os.environ
     log_path = audit_log or audit.default_log_path(environ)
@@ -116,26 +158,15 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         "operator": operator or _login_name(),
     }
     source = "<stdin>" if record == "-" else record
-    history = _history.history_use(
-        enabled=not no_history,
+    outcome, entry = _check_file(
+        record,
+        fields,
+        policy=policy,
+        log_path=log_path,
         visit_store=visit_store,
-        audit_log=log_path,
-        environ=environ,
-        key=_history.key_or_none(environ),
+        no_history=no_history,
     )
-    outcome = assess(
-        lambda: _read_input(record),
-        source,
-        fields=fields,
-        key=lambda: audit.load_key(environ),
-        policy=lambda: load_policy(policy),
-        history=history.lookup,
-    )
-    seq = _audit(log_path, outcome.event, outcome.entry)
-    history.record(outcome, seq)
-    history.flush()
-    history.close()
-    _history.say_status(history)
+    seq = entry["seq"]
     error = outcome.error
     what = (
         "the outcome (no verdict)"

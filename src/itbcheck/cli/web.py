@@ -113,10 +113,7 @@ def report(
         raise fail(["error: give exactly one of --html FILE or --pdf FILE"], ExitCode.USAGE)
     browser = None if pdf is None else _browser()
     from itbcheck import audit
-    from itbcheck.assessment import assess
-    from itbcheck.cli import _login_name, _read_input
-    from itbcheck.cli._history import history_use, key_or_none, say_status
-    from itbcheck.policy import load_policy
+    from itbcheck.cli import _check_file, _login_name
     from itbcheck.web.render import AuditRef
     from itbcheck.web.report import report_html
 
@@ -129,33 +126,20 @@ def report(
         "operator": nurses["nurse.checking"],
         "second_nurse": second_nurse,
     }
-    source = "<stdin>" if record == "-" else record
     log_path = audit_log or audit.default_log_path(environ)
-    history = history_use(
-        enabled=not no_history,
+    outcome, entry = _check_file(
+        record,
+        fields,
+        policy=policy,
+        log_path=log_path,
         visit_store=visit_store,
-        audit_log=log_path,
-        environ=environ,
-        key=key_or_none(environ),
+        no_history=no_history,
     )
-    outcome = assess(
-        lambda: _read_input(record),
-        source,
-        fields=fields,
-        key=lambda: audit.load_key(environ),
-        policy=lambda: load_policy(policy),
-        history=history.lookup,
-    )
-    appended = audit.write_entry(log_path, outcome.event, outcome.entry)
-    history.record(outcome, int(appended.entry["seq"]))
-    history.flush()
-    history.close()
-    say_status(history)
     result = outcome.checked()  # raises the error that stopped the record, if any
-    page = report_html(result, AuditRef(appended.entry["seq"], appended.entry["hash"]), nurses)
+    page = report_html(result, AuditRef(entry["seq"], entry["hash"]), nurses)
     target = html or pdf
     assert target is not None  # one of the two, checked above
-    seq = appended.entry["seq"]
+    seq = entry["seq"]
     recorded = f"the verdict ({result.verdict.value}) is recorded in the audit log {log_path}"
     with showing(
         lambda: f"{recorded} as entry {seq}"
