@@ -3,7 +3,7 @@
 The per-number checks judge what was typed; this model judges what reaches the catheter tip:
 the flex steps or continuous rate by clock time, every scheduled bolus, the bridge bolus running
 instead of the programmed flow, and the old drug left in the pump tubing and catheter, which
-leaves first. Pure and exact (`Decimal`); time is minutes after the visit, so no clock is read.
+leaves first. Pure and deterministic; time is minutes after the visit, so no clock is read.
 
 Arithmetic inside is exact (`Fraction`): a flow of 24 mcg/day at 2000 mcg/mL is a repeating
 decimal per minute, and 28 digits of it do not add up to the day's dose again. Totals leave the
@@ -34,11 +34,9 @@ HOUR = 60
 
 @dataclass(frozen=True)
 class Window:
-    """The most drug delivered in a window of `minutes` that starts `start` minutes after the
-    restart."""
+    """The most drug delivered in a window that starts `start` minutes after the restart."""
 
     start: Decimal
-    minutes: int
     drug_mcg: Decimal
 
 
@@ -104,7 +102,7 @@ class Curve:
                 drug = self.drug(end, with_jump=closed_end) - self.drug(start, with_jump=closed_end)
                 if drug > best_drug or (drug == best_drug and start < best_start):
                     best_start, best_drug = start, drug
-        return Window(_decimal(best_start), minutes, _decimal(best_drug))
+        return Window(_decimal(best_start), _decimal(best_drug))
 
     def longest_gap(self) -> tuple[Decimal, Decimal]:
         """The longest stretch (start, minutes) with no flow and no bolus."""

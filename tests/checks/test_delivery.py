@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from itbcheck.checks import CheckContext
 from itbcheck.checks.delivery import delivery_curve
+from itbcheck.delivery import curve
 from itbcheck.dosing import summarise
 from itbcheck.findings import Severity, Verdict
 from itbcheck.policy import load_policy
@@ -230,3 +231,16 @@ def test_property_point_3_every_bolus_size_gets_its_tier(dose: int) -> None:
     )
     expected = Verdict.STOP if dose >= 100 else Verdict.CAUTION if dose >= 25 else Verdict.CLEAR
     assert expected == check(record).verdict
+
+
+def test_the_curve_at_either_end_of_the_accuracy_band() -> None:
+    """At +14.5 % and -14.5 % every volume scales alike: with no change of strength, 24 hours
+    of the 480 mcg/day flex day deliver 480 x 1.145 = 549.6 and 480 x 0.855 = 410.4 mcg."""
+    result = check_file(CHECK_FIXTURES / "flex_schedule_480.yaml")
+    delivered = [
+        curve(result.record, result.dose, Decimal(0), band_percent=band).delivered(
+            Decimal(0), Decimal(1440)
+        )
+        for band in (Decimal("14.5"), Decimal("-14.5"))
+    ]
+    assert [Decimal("549.6"), Decimal("410.4")] == delivered

@@ -144,11 +144,13 @@ def _approved(context: CheckContext, amount: Decimal) -> str | None:
     return None
 
 
-def _tier(context: CheckContext, amount: Decimal) -> Severity:
+def _judge(context: CheckContext, amount: Decimal) -> tuple[Severity, str | None]:
+    """The bolus level `amount` of drug reaches, and the override that lifts a STOP, if any."""
     bolus = context.policy.bolus
     if amount >= bolus.stop_at.value:
-        return Severity.CAUTION if _approved(context, amount) else Severity.STOP
-    return Severity.CAUTION if amount >= bolus.caution_at.value else Severity.NOTE
+        approved = _approved(context, amount)
+        return (Severity.CAUTION if approved else Severity.STOP), approved
+    return (Severity.CAUTION if amount >= bolus.caution_at.value else Severity.NOTE), None
 
 
 def check_bolus_sums(context: CheckContext) -> Iterator[Finding]:
@@ -158,7 +160,7 @@ def check_bolus_sums(context: CheckContext) -> Iterator[Finding]:
     stop_at = context.policy.bolus.stop_at.value
     top = max(sums, key=lambda s: (s.drug_mcg, -s.count))
     if top.drug_mcg >= stop_at:
-        approved = _approved(context, top.drug_mcg)
+        severity, approved = _judge(context, top.drug_mcg)
         yield finding(
             BOLUS_ABOVE_STOP_LEVEL,
             message=f"{top.what.capitalize()} deliver{'s' if top.count == 1 else ''} "
@@ -169,7 +171,7 @@ def check_bolus_sums(context: CheckContext) -> Iterator[Finding]:
             else "Do not program it: confirm the bolus with the prescriber, or record an approved "
             "bolus_limit override with approver and reason.",
             figures=[Figure("bolus_drug", top.drug_mcg, "mcg"), Figure("stop_at", stop_at, "mcg")],
-            severity=Severity.CAUTION if approved else None,
+            severity=severity,
         )
         return
     caution_at = context.policy.bolus.caution_at.value
@@ -233,13 +235,10 @@ def _peak_hour(context: CheckContext, line: Curve, hour: Window) -> Iterator[Fin
     mean = context.dose.delivered_daily_dose_mcg_per_day / 24
     extra = hour.drug_mcg - mean
     bolus_tier = max(
-        (_tier(context, s.drug_mcg) for s in _bolus_sums(context)), default=Severity.NOTE
+        (_judge(context, s.drug_mcg)[0] for s in _bolus_sums(context)), default=Severity.NOTE
     )
-    tier = _tier(context, extra)
+    tier, approved = _judge(context, extra)
     if tier > bolus_tier and tier >= Severity.CAUTION:
-        approved = (
-            _approved(context, extra) if extra >= context.policy.bolus.stop_at.value else None
-        )
         times = format_number(hour.drug_mcg / mean, 1) if mean else "many"
         yield finding(
             DELIVERY_PEAK_HOUR,
