@@ -144,6 +144,20 @@ SECTIONS: tuple[Section, ...] = (
                 "timestamp",
                 "like 2026-08-20T09:00:00+00:00",
             ),
+            _q(
+                "dosing.dose_before_interruption",
+                "Dose before the interruption",
+                Kind.DOSE_RATE,
+                "only when restarting from 0 mcg/day",
+                required=False,
+            ),
+            _q(
+                "dosing.pump_off_for",
+                "Pump gave nothing for",
+                Kind.DURATION,
+                "only on a restart: from the log or the procedure record",
+                required=False,
+            ),
         ),
     ),
     Section(
