@@ -20,6 +20,7 @@ from tests.checks import (
     test_dose,
     test_fill,
     test_history,
+    test_refill_increase,
     test_reservoir,
     test_residual,
     test_restart,
@@ -45,6 +46,8 @@ ALL_CASES: list[Case] = [
     *test_volumes.CASES,
     *test_alarm.CASES,
     *test_history.CASES,
+    *test_refill_increase.CASES,
+    *test_restart.RESTART_CASES,
 ]
 NOTE_CASES: list[NoteCase] = [
     *test_residual.NOTE_CASES,

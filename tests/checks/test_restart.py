@@ -150,7 +150,6 @@ RESTART_CASES: list[Case] = [
     ("restart_from_zero_after_3_days_at_400_override_400.yaml", Verdict.CAUTION, [NOT_REDUCED]),
     ("restart_from_zero_off_2_h_but_set_to_zero_3_days_ago.yaml", Verdict.STOP, [FULL]),
     ("restart_from_zero_without_time_off.yaml", Verdict.STOP, ["INCREASE_ABOVE_LIMIT"]),
-    ("restart_from_zero_0_to_100.yaml", Verdict.STOP, ["INCREASE_ABOVE_LIMIT"]),
     (
         "restart_after_stall_3_h_at_480_previous_480.yaml",
         Verdict.CAUTION,

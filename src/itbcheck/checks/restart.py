@@ -121,7 +121,7 @@ def _interruption(context: CheckContext) -> _Interruption | None:
     if dose.prescribed_daily_dose_mcg_per_day == 0:
         return None
     off = dosing.pump_off_for
-    hours, text = (None, None) if off is None else (off.value, off.text)
+    hours, text = (None, None) if off is None else (off.value, format_quantity(off.value, "h"))
     previous = dose.previous_daily_dose_mcg_per_day
     before = dosing.dose_before_interruption
     if previous == 0 and before is not None and off is not None:
@@ -152,7 +152,7 @@ def check_restart(context: CheckContext) -> Iterator[Finding]:
     was = format_quantity(previous, "mcg/day")
     off = "" if stop.off_text is None else f", off for {stop.off_text}"
     if stop.off_hours is not None and stop.off_hours <= short.value:
-        yield from _after_short_stop(context, stop, short.text)
+        yield from _after_short_stop(context, stop, format_quantity(short.value, "h"))
         return
     margin = Decimal(context.policy.restart.reduction_percent)
     highest = previous * (100 - margin) / 100
