@@ -143,6 +143,8 @@ def _consistency_problems(policy: Policy) -> list[Problem]:
         problems.append(
             Problem("refill_increase", "each refill limit must be at least its [increase] limit")
         )
+    if refill.stable_for.value < policy.changes.window.value:
+        problems.append(Problem("refill_increase", "needs stable_for >= changes.window"))
     return problems
 
 
