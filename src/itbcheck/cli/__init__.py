@@ -37,6 +37,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -132,7 +133,7 @@ def _check_file(
     return outcome, entry
 
 
-@app.command()
+@app.command(short_help="Check one record and give CLEAR, CAUTION or STOP.")
 @guarded
 def check(  # noqa: PLR0917  # typer reads the options from the signature
     record: Annotated[str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.")],
@@ -188,7 +189,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
     raise typer.Exit(int(ExitCode[result.verdict.value]))
 
 
-@app.command()
+@app.command(short_help="Explain a finding code, or list them all.")
 @guarded
 def explain(
     code: Annotated[
