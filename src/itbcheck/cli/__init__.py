@@ -1,5 +1,9 @@
 """The `itbcheck` command. It parses arguments, calls the core, renders, and picks the exit
-code; nothing else. Exit codes are documented in docs/exit-codes.md."""
+code; nothing else. Exit codes are documented in docs/exit-codes.md.
+
+The top layer: it may import every other part of itbcheck, and it is the only one that writes
+to a terminal (typer, rich, matplotlib and uvicorn are imported here and nowhere else; see
+docs/architecture.md). Heavy parts are imported inside the command that needs them."""
 
 from __future__ import annotations
 
