@@ -79,7 +79,7 @@ HISTORY_RESIDUAL_PROGRAMMER = CodeInfo(
 HISTORY_RESIDUAL_ASPIRATED = CodeInfo(
     code="HISTORY_RESIDUAL_ASPIRATED",
     severity=Severity.STOP,
-    hazard=Hazard.OVERDOSE,
+    hazard=Hazard.EITHER,
     title="Aspirated residual outside what the last visit allows",
     meaning="The aspirated residual is outside the residual carried forward from the last "
     "visit, across the accuracy band: below it the pump gave more than programmed (overdose); "

@@ -79,16 +79,40 @@ STABILITY_UNCHECKED = CodeInfo(
     source="itbcheck safety principle 3; no limit confirmed in [18] Prometra II labelling.",
     example="Prometra II profiles ship without a stability limit: NOTE.",
 )
+_SERVICE_SOURCE = (
+    "[17] SynchroMed II labelling; [37] Medtronic drug pump replacement page (after the ERI "
+    "alarm the SynchroMed II stops within 90 days; schedule the replacement about 6 months "
+    "before); [38] HSA 2017 SynchroMed II battery notice (ERI non-critical, end of service "
+    "critical alarm). Prometra II: no elective-replacement or end-of-service rule was found in "
+    "[18] Prometra II labelling; the dates are taken as the programmer shows them."
+)
 PUMP_END_OF_SERVICE = CodeInfo(
     code="PUMP_END_OF_SERVICE",
-    severity=Severity.CAUTION,
+    severity=Severity.STOP,
     hazard=Hazard.WITHDRAWAL,
-    title="Pump reaches replacement or end of service before the next refill",
-    meaning="The elective-replacement (ERI) or end-of-service date shown by the pump falls on or "
-    "before the next refill appointment.",
-    why="After ERI a SynchroMed II stops within 90 days; a stopped pump means withdrawal.",
-    source="SynchroMed II alarms and service life: [17] SynchroMed II labelling.",
-    example="end_of_service 2027-01-01, next refill 2027-01-15: CAUTION.",
+    title="Pump reaches end of service before the next refill",
+    meaning="The end-of-service (EOS) date shown by the pump falls on or before the next refill "
+    "appointment: the pump stops delivering before the patient is seen again. (Until issue 11 "
+    "this field also held elective-replacement dates and the finding was a CAUTION; the ERI "
+    "date now has its own field, pump.elective_replacement, and code "
+    "PUMP_ELECTIVE_REPLACEMENT.)",
+    why="A pump at end of service stops: abrupt withdrawal, which can kill, unless the pump is "
+    "replaced first.",
+    source=_SERVICE_SOURCE,
+    example="end_of_service 2027-01-01, next refill 2027-01-15: STOP.",
+)
+PUMP_ELECTIVE_REPLACEMENT = CodeInfo(
+    code="PUMP_ELECTIVE_REPLACEMENT",
+    severity=Severity.CAUTION,
+    hazard=Hazard.DEVICE,
+    title="Pump reaches its elective replacement indicator before the next refill",
+    meaning="The elective replacement indicator (ERI) date shown by the pump falls on or before "
+    "the next refill appointment, and no end of service is recorded on or before it (that "
+    "would be PUMP_END_OF_SERVICE, STOP).",
+    why="After ERI the pump still runs, but stops at end of service (a SynchroMed II within 90 "
+    "days): the replacement must be booked now.",
+    source=_SERVICE_SOURCE,
+    example="elective_replacement 2027-01-01, next refill 2027-01-15: CAUTION.",
 )
 
 
@@ -193,17 +217,27 @@ def check_stability(context: CheckContext) -> Iterator[Finding]:
 
 def check_end_of_service(context: CheckContext) -> Iterator[Finding]:
     record = context.record
-    end = record.pump.end_of_service
-    if end is not None and end <= record.next_refill:
+    visit, refill = record.visit_time.date(), record.next_refill
+    end, eri = record.pump.end_of_service, record.pump.elective_replacement
+    if end is not None and end <= refill:
         yield finding(
             PUMP_END_OF_SERVICE,
-            message=f"The pump shows replacement or end of service on {end.isoformat()}, on or "
-            f"before the next refill on {record.next_refill.isoformat()}.",
+            message=f"The pump shows end of service on {end.isoformat()}, on or before the next "
+            f"refill on {refill.isoformat()}: it stops delivering before the patient is seen "
+            "again.",
+            action="Do not send the patient home on this pump without a plan: call the "
+            "implanting team now to replace it before its end of service, and book the refill "
+            "or replacement before that date.",
+            figures=[_days("days_to_end_of_service", Decimal((end - visit).days))],
+        )
+    elif eri is not None and eri <= refill:
+        yield finding(
+            PUMP_ELECTIVE_REPLACEMENT,
+            message=f"The pump shows elective replacement on {eri.isoformat()}, on or before "
+            f"the next refill on {refill.isoformat()}.",
             action="Tell the implanting team now so the replacement is booked before the pump "
-            "stops.",
-            figures=[
-                _days("days_to_end_of_service", Decimal((end - record.visit_time.date()).days))
-            ],
+            "reaches its end of service.",
+            figures=[_days("days_to_elective_replacement", Decimal((eri - visit).days))],
         )
 
 
@@ -214,5 +248,5 @@ CHECKS = (
         (REFILL_AFTER_ALARM, NEXT_REFILL_NOT_AFTER_VISIT, ACCURACY_BAND_UNVERIFIED),
     ),
     Check("stability", check_stability, (REFILL_INTERVAL_BEYOND_STABILITY, STABILITY_UNCHECKED)),
-    Check("end_of_service", check_end_of_service, (PUMP_END_OF_SERVICE,)),
+    Check("end_of_service", check_end_of_service, (PUMP_END_OF_SERVICE, PUMP_ELECTIVE_REPLACEMENT)),
 )
