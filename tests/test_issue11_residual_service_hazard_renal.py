@@ -16,9 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from itbcheck.checking import CheckResult, check_record
 from itbcheck.checks import catalogue
 from itbcheck.exceptions import InvalidRecordError
 from itbcheck.findings import Hazard, Severity, Verdict
+from itbcheck.history import History, PastVisit
+from itbcheck.policy import load_policy
+from itbcheck.reading import load_document
+from itbcheck.records import parse_record
 from tests.conftest import CHECK_FIXTURES, run_cli
 from tests.generated import CLEAR_RECORD, VISIT, check, plain
 
@@ -189,3 +194,57 @@ def test_point_12_renal_impairment_never_changes_the_verdict(renal: bool, daily:
     result = check(record)
     notes = [f.code for f in result.findings if f.code == "RENAL_IMPAIRMENT"]
     assert (without, ["RENAL_IMPAIRMENT"] if renal else []) == (result.verdict, notes)
+
+
+def _early_refill_without_date(history: History | None) -> CheckResult:
+    """early_refill_5_days_matching_programmer.yaml without its previous_fill_date."""
+    name = "early_refill_5_days_matching_programmer.yaml"
+    document = load_document((CHECK_FIXTURES / name).read_bytes(), name)
+    del document["refill"]["previous_fill_date"]
+    return check_record(parse_record(document, name), load_policy(), name, history)
+
+
+def _filled(days_before: int) -> PastVisit:
+    """The last visit on file: the same pump filled to 20 mL at 0.2 mL/day `days_before`."""
+    return PastVisit(
+        visit_time=VISIT - dt.timedelta(days=days_before),
+        pump_token="pump-token",
+        profile="synchromed-ii-20ml",
+        dispensed_mcg_per_ml=Decimal(2000),
+        prescribed_mcg_per_day=Decimal(400),
+        previous_mcg_per_day=Decimal(400),
+        pump_ml_per_day=FLOW,
+        fill_ml=Decimal(20),
+        verdict="CLEAR",
+        audit_seq=1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        (None, (Verdict.STOP, ["RESIDUAL_NEAR_FULL"])),
+        # 0.2 mL/day x 5 = 1 mL due, 0.9 mL left: the store confirms the early refill. The
+        # history band: 20 - 1 x 1.145 = 18.855 to 20 - 1 x 0.855 = 19.145 mL holds both
+        # residuals (19 and 19.1 mL).
+        (History(pump_token="pump-token", visits=(_filled(5),)), (Verdict.CLEAR, [])),
+    ],
+    ids=["no-store", "store-5-days"],
+)
+def test_point_2_the_visit_store_dates_the_last_fill(
+    history: History | None, expected: tuple[Verdict, list[str]]
+) -> None:
+    """Without previous_fill_date, the last visit on file with the same pump dates the last
+    fill: an early refill it confirms is CLEAR; with no store it stays the asking STOP."""
+    result = _early_refill_without_date(history)
+    codes = sorted(f.code for f in result.findings if f.severity is not Severity.NOTE)
+    assert expected == (result.verdict, codes)
+
+
+def test_point_2_the_visit_store_catches_no_delivery() -> None:
+    """The same residuals with the last fill on file 40 days ago (8 mL due, at most 0.9 mL
+    left): RESIDUAL_NEAR_FULL STOP, dated from the store."""
+    result = _early_refill_without_date(History(pump_token="pump-token", visits=(_filled(40),)))
+    found = [f for f in result.findings if f.code == NEAR_FULL]
+    days = [g.value for f in found for g in f.figures if g.name == "days_since_fill"]
+    assert ([Severity.STOP], [Decimal(40)]) == ([f.severity for f in found], days)

@@ -335,3 +335,9 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check("history_window_increase", check_window_increase, (HISTORY_WINDOW_INCREASE,)),
 )
+
+
+def last_visit_on_pump(context: CheckContext) -> PastVisit | None:
+    """The last visit on file with this pump and profile, before this visit: the previous
+    fill, for the early-refill judgement of RESIDUAL_NEAR_FULL (checks/residual.py)."""
+    return _same_pump(context)

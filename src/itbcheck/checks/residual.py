@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks.history import last_visit_on_pump
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
 from itbcheck.units import format_number, format_quantity
@@ -51,9 +52,10 @@ RESIDUAL_NEAR_FULL = CodeInfo(
     meaning="The aspirated residual is within the gap threshold of the previous fill volume (of "
     "the reservoir's capacity when that is not recorded), and nothing shows it is an early "
     "refill: it is more than the threshold above the programmer's expected residual, or the "
-    "programmed flow since refill.previous_fill_date should have emptied more than the "
-    "threshold beyond what can have left the reservoir, or (no previous_fill_date) the early "
-    "refill cannot be confirmed. A residual near full that matches both the programmer and the "
+    "programmed flow since refill.previous_fill_date (without it, since the last visit on "
+    "file with this pump, whose fill volume is used too) should have emptied more than the "
+    "threshold beyond what can have left the reservoir, or (no date known) the early refill "
+    "cannot be confirmed. A residual near full that matches both the programmer and the "
     "days since the last fill is an early refill: no finding.",
     why="The patient has had little or no drug (withdrawal), and restarting a pump that stalled "
     "or was blocked at the full dose has caused coma within an hour. But an early refill a few "
@@ -172,8 +174,19 @@ def _near_full(
     fill (the capacity when it is not recorded), and a near-full residual is a STOP only when
     the programmer or the calendar says more should have gone."""
     refill = context.record.refill
-    last_fill = refill.previous_fill_volume
-    full = last_fill.value if last_fill is not None else capacity
+    record_fill = refill.previous_fill_volume
+    filled = refill.previous_fill_date
+    on_file = last_visit_on_pump(context) if filled is None else None
+    if on_file is not None:  # the visit store knows the last fill: its date and volume
+        filled = on_file.visit_time.astimezone(context.record.visit_time.tzinfo).date()
+    last_fill = (
+        record_fill.value
+        if record_fill is not None
+        else on_file.fill_ml
+        if on_file is not None
+        else None
+    )
+    full = last_fill if last_fill is not None else capacity
     if aspirated < full - threshold:
         return
     left = max(full - aspirated, Decimal(0))  # the most that can have left the reservoir
@@ -193,7 +206,6 @@ def _near_full(
         "No routine restart. Assess for withdrawal, interrogate for a stall or occlusion, and "
         "re-titrate from a low dose under physician supervision."
     )
-    filled = refill.previous_fill_date
     if filled is not None:
         days = Decimal((context.record.visit_time.date() - filled).days)
         flow = context.dose.previous_daily_dose_mcg_per_day / refill.previous_concentration.value
@@ -209,7 +221,9 @@ def _near_full(
             f"Aspirated {shown} {where}: at most "
             f"{format_quantity(left, 'mL')} left the reservoir, but "
             f"{format_quantity(due, 'mL')} was due in the {format_number(days)} days since the "
-            f"fill on {filled.isoformat()}. The pump delivered almost nothing."
+            f"fill on {filled.isoformat()}"
+            + (" (the last visit on file)" if on_file is not None else "")
+            + ". The pump delivered almost nothing."
         )
     elif aspirated - expected > threshold:
         message = (
