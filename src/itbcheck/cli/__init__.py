@@ -21,12 +21,14 @@ from itbcheck.cli._handling import (
     OperatorOption,
     OutputFormat,
     PolicyOption,
+    StageOption,
     VisitStoreOption,
     fail,
     guarded,
     showing,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
+from itbcheck.stages import Stage
 
 if TYPE_CHECKING:  # imported only when a record is checked, to keep the start fast
     from itbcheck.assessment import Outcome
@@ -100,10 +102,11 @@ def _check_file(
     log_path: Path,
     visit_store: Path | None,
     no_history: bool,
+    stage: Stage = Stage.AFTER_PROGRAMMING,
 ) -> tuple[Outcome, dict[str, Any]]:
     """One record file checked as `check` and `report` check it: against the visits on file,
-    audited, then recorded in the visit store with its entry's `seq`. Returns the outcome and
-    its audit entry."""
+    audited, then recorded in the visit store with its entry's `seq` (a check before the fill
+    is not a visit and is not recorded there). Returns the outcome and its audit entry."""
     from itbcheck import audit
     from itbcheck.assessment import assess
     from itbcheck.policy import load_policy
@@ -123,6 +126,7 @@ def _check_file(
         key=lambda: audit.load_key(environ),
         policy=lambda: load_policy(policy),
         history=history.lookup,
+        stage=stage,
     )
     entry = _audit(log_path, outcome.event, outcome.entry)
     history.record(outcome, int(entry["seq"]))
@@ -144,6 +148,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
     operator: OperatorOption = None,
     visit_store: VisitStoreOption = None,
     no_history: NoHistoryOption = False,
+    stage: StageOption = Stage.AFTER_PROGRAMMING,
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
@@ -165,6 +170,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         log_path=log_path,
         visit_store=visit_store,
         no_history=no_history,
+        stage=stage,
     )
     seq = entry["seq"]
     error = outcome.error

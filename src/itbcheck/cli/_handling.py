@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from itbcheck.exceptions import AuditWriteError, ConfigurationError, InvalidRecordError
+from itbcheck.stages import Stage
 
 
 class ExitCode(enum.IntEnum):
@@ -57,6 +58,15 @@ NoHistoryOption = Annotated[
 OperatorOption = Annotated[
     str | None,
     typer.Option(envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."),
+]
+
+
+StageOption = Annotated[
+    Stage,
+    typer.Option(
+        help="before-fill: check what is known before injecting (syringe, interrogation, "
+        "residual, planned programming); after-programming (default): the complete record."
+    ),
 ]
 
 
