@@ -109,7 +109,7 @@ def _stage_lines(result: CheckResult) -> list[str]:
     info = STAGES[result.stage]
     if not info.still_required:
         return []
-    return _wrap(f"stage    {info.label}, {info.still_required}.", "  ")
+    return _wrap(f"stage    {info.label}, not the final check: {info.still_required}.", "  ")
 
 
 def _finding_lines(finding: Finding, number: int, steps: dict[str, Decimal]) -> list[str]:

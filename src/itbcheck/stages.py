@@ -36,8 +36,7 @@ STAGES = {
     Stage.BEFORE_FILL: StageInfo(
         stage=Stage.BEFORE_FILL,
         label="before the fill",
-        still_required="not the final check: after the fill and programming, check the "
-        "complete record again",
+        still_required="after the fill and programming, check the complete record again",
         stop_lead="Do not inject the drug.",
         caution_lead="Before injecting:",
         not_yet_known=("refill.injection_site", "refill.programmed_reservoir_volume"),

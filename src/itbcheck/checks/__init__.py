@@ -79,4 +79,12 @@ def catalogue() -> dict[str, CodeInfo]:
 _CAUSES = {code: info.follows_from for code, info in catalogue().items() if info.follows_from}
 
 
-__all__ = ["CHECKS", "Check", "CheckContext", "CodeInfo", "catalogue", "run_checks"]
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CheckContext",
+    "CodeInfo",
+    "catalogue",
+    "link_consequences",
+    "run_checks",
+]
