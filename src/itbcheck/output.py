@@ -273,14 +273,28 @@ def problem_lines(source: str, problems: Iterable[Problem]) -> list[str]:
     return lines
 
 
-def render_explain(info: CodeInfo) -> str:
+def render_explain(info: CodeInfo, stages: Iterable[Stage] = ()) -> str:
+    """A code's documentation; `stages`: the stages its check runs at (issue 11)."""
     lines = [f"{info.code}  {info.severity.name}  [{info.hazard}]", info.title, ""]
-    for label, text in (
+    sections = [
         ("What it means", info.meaning),
         ("Why it matters", info.why),
         ("Source", info.source),
         ("Example", info.example),
-    ):
+    ]
+    if info.follows_from:
+        sections.append(
+            (
+                "Consequence of",
+                f"{', '.join(info.follows_from)}: when one of them is a STOP in the same record, "
+                "this finding is listed under it (consequence_of), fixed by its action; it still "
+                "counts in the verdict.",
+            )
+        )
+    labels = [STAGES[stage].label for stage in Stage if stage in set(stages)]
+    if labels:
+        sections.append(("Checked", " and ".join(labels) + "."))
+    for label, text in sections:
         lines.append(f"{label}:")
         lines += _wrap(text, "  ")
     return "\n".join(lines) + "\n"

@@ -202,7 +202,7 @@ def explain(
     ] = None,
 ) -> None:
     """Explain a finding code: what it means, why it matters, its source and an example."""
-    from itbcheck.checks import catalogue
+    from itbcheck.checks import CHECKS, catalogue
     from itbcheck.output import render_catalogue, render_explain
 
     codes = catalogue()
@@ -215,7 +215,8 @@ def explain(
             [f"error: unknown finding code {code!r}; run 'itbcheck explain' to list them"],
             ExitCode.USAGE,
         )
-    typer.echo(render_explain(info), nl=False)
+    stages = next(check.stages for check in CHECKS if info in check.codes)
+    typer.echo(render_explain(info, stages), nl=False)
 
 
 # Sub-command modules need nothing from this one, so they are imported last.
