@@ -148,3 +148,33 @@ def test_point_11_before_fill_is_not_recorded_as_a_visit(
             str(CHECK_FIXTURES / "fill_20_ml_into_20_ml_pump.yaml"),
         )
     assert [0, 1] == counted
+
+
+def test_point_11_actions_fit_the_stage() -> None:
+    """A screening-strength syringe: before the fill, return it (after 'Do not inject the
+    drug.'); after programming the pump holds it, so do not start the pump."""
+    path = CHECK_FIXTURES / "screening_strength_50.yaml"
+    before = check_document(path.read_bytes(), path.name, load_policy(), Stage.BEFORE_FILL)
+    after = check_document(path.read_bytes(), path.name, load_policy())
+    actions = [
+        next(f.action for f in result.findings if f.code == "CONCENTRATION_SCREENING")
+        for result in (before, after)
+    ]
+    assert [
+        "Do not inject the drug. Return the syringe to pharmacy and obtain the prescribed refill "
+        "strength.",
+        "Do not start the pump: it now holds a screening strength. Call the physician, who "
+        "decides how to empty and refill it with the prescribed refill strength.",
+    ] == actions
+
+
+def test_point_11_planned_overfill_before_the_fill() -> None:
+    """22 mL planned for a 20 mL reservoir: STOP before the fill, with the planning action."""
+    path = CHECK_FIXTURES / "fill_22_ml_into_20_ml_pump.yaml"
+    result = check_document(path.read_bytes(), path.name, load_policy(), Stage.BEFORE_FILL)
+    found = next(f for f in result.findings if f.code == "FILL_ABOVE_CAPACITY")
+    expected = (
+        "Do not inject the drug. Plan a fill no larger than the reservoir's capacity, then "
+        "check again."
+    )
+    assert ("STOP", expected) == (str(result.verdict), found.action)

@@ -22,7 +22,7 @@ from itbcheck.checks import (
 )
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo
 from itbcheck.findings import Finding, Severity
-from itbcheck.stages import staged_action
+from itbcheck.stages import Stage, staged_action
 
 CHECKS: tuple[Check, ...] = (
     *dose.CHECKS,
@@ -50,10 +50,19 @@ def run_checks(context: CheckContext) -> list[Finding]:
     ]
     linked = link_consequences(findings, _CAUSES)
     staged = [
-        replace(found, action=staged_action(context.stage, found.severity.name, found.action))
+        replace(
+            found,
+            action=staged_action(context.stage, found.severity.name, _action(found, context)),
+        )
         for found in linked
     ]
     return sorted(staged, key=lambda found: -found.severity)
+
+
+def _action(found: Finding, context: CheckContext) -> str:
+    """The finding's action, or its code's own words for the stage before the fill."""
+    written = _BEFORE_FILL_ACTIONS.get(found.code)
+    return written if written and context.stage is Stage.BEFORE_FILL else found.action
 
 
 def link_consequences(
@@ -77,6 +86,11 @@ def catalogue() -> dict[str, CodeInfo]:
 
 # The codes each code follows from (`CodeInfo.follows_from`), read once.
 _CAUSES = {code: info.follows_from for code, info in catalogue().items() if info.follows_from}
+_BEFORE_FILL_ACTIONS = {
+    code: info.before_fill_action
+    for code, info in catalogue().items()
+    if info.before_fill_action is not None
+}
 
 
 __all__ = [

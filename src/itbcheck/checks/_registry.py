@@ -46,6 +46,9 @@ class CodeInfo:
     # Codes whose STOP this code's numbers are computed from: when one of them is a STOP in the
     # same record, a finding of this code is shown as its consequence (`consequence_of`).
     follows_from: tuple[str, ...] = ()
+    # What to do instead of the finding's own action when it is found before the fill
+    # (`stages.Stage.BEFORE_FILL`), where the action written for a filled pump does not fit.
+    before_fill_action: str | None = None
 
 
 @dataclass(frozen=True)

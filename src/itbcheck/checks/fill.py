@@ -20,6 +20,7 @@ FILL_ABOVE_CAPACITY = CodeInfo(
     source="Manufacturer refill instructions: [17] SynchroMed II labelling; [18] Prometra II "
     "labelling.",
     example="22 mL filled into a 20 mL SynchroMed II: STOP.",
+    before_fill_action="Plan a fill no larger than the reservoir's capacity, then check again.",
 )
 CAPACITY_UNVERIFIED = CodeInfo(
     code="CAPACITY_UNVERIFIED",
