@@ -68,8 +68,10 @@ OperatorOption = Annotated[
 StageOption = Annotated[
     Stage,
     typer.Option(
+        metavar="STAGE",
+        show_default=False,
         help="before-fill: check what is known before injecting (syringe, interrogation, "
-        "residual, planned programming); after-programming (default): the complete record."
+        "residual, planned programming); after-programming (the default): the complete record.",
     ),
 ]
 
