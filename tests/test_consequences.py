@@ -48,7 +48,7 @@ def test_point_13_a_caution_cause_links_nothing() -> None:
         _finding("CONCENTRATION_MISMATCH", Severity.CAUTION),
         _finding("REFILL_AFTER_ALARM", Severity.STOP),
     ]
-    causes = {"REFILL_AFTER_ALARM": ("CONCENTRATION_MISMATCH",)}
+    causes: dict[str, tuple[str, ...]] = {"REFILL_AFTER_ALARM": ("CONCENTRATION_MISMATCH",)}
     assert [None, None] == [f.consequence_of for f in link_consequences(findings, causes)]
 
 

@@ -9,7 +9,6 @@ characters before it reaches a terminal.
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,14 +18,18 @@ from itbcheck.checking import CheckResult
 from itbcheck.checks import CodeInfo
 from itbcheck.exceptions import Problem
 from itbcheck.findings import Finding, Severity, Verdict
-from itbcheck.grouping import Group, grouped
+from itbcheck.grouping import grouped
 from itbcheck.reservoir import date_after
-from itbcheck.rounding import steps_of, typed_figure, typed_quantity
+from itbcheck.rounding import steps_of, typed_quantity
 from itbcheck.stages import STAGES, Stage
+from itbcheck.textlines import KEEP_TOGETHER as _KEEP_TOGETHER
+from itbcheck.textlines import consequence_lines, finding_lines
+from itbcheck.textlines import figures as _figures
+from itbcheck.textlines import printable as printable  # noqa: PLC0414  # output.printable stays public
+from itbcheck.textlines import wrap as _wrap
 from itbcheck.units import format_quantity, wide_enough
 
 JSON_SCHEMA_VERSION = 1
-WIDTH = 80
 
 _VERDICT_LINE = {
     Verdict.CLEAR: "CLEAR    proceed: no check found a problem in this record",
@@ -40,40 +43,6 @@ _BEFORE_FILL_LINE = {
     Verdict.STOP: "STOP     before the fill: do not inject the drug; act on the findings below",
 }
 _COLOURS = {Verdict.CLEAR: "32", Verdict.CAUTION: "33", Verdict.STOP: "31"}
-
-
-def printable(text: str) -> str:
-    """Input text made safe for a terminal: control characters become '?'."""
-    if text.isprintable():  # the common case, without a loop over the characters
-        return text
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
-_KEEP_TOGETHER = "\x00"  # stands in for a space the wrapper must not break at
-
-
-def _wrap(text: str, indent: str) -> list[str]:
-    lines = textwrap.wrap(
-        text,
-        WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent,
-        break_on_hyphens=False,
-    )
-    return [line.replace(_KEEP_TOGETHER, " ") for line in lines]
-
-
-def _figures(finding: Finding, steps: dict[str, Decimal] | None = None) -> str:
-    """The figures, each rounded to the programmer's step for its unit (`steps`; exact to four
-    places without one)."""
-
-    def shown(unit: str) -> str:
-        return unit if unit in {"%", "x"} else _KEEP_TOGETHER + unit
-
-    return " · ".join(
-        f"{figure.name} {typed_figure(figure, steps or {})}{shown(figure.unit)}"
-        for figure in finding.figures
-    )
 
 
 def quantities(result: CheckResult) -> dict[str, Decimal | None]:
@@ -112,31 +81,6 @@ def _stage_lines(result: CheckResult) -> list[str]:
     return _wrap(f"stage    {info.label}, not the final check: {info.still_required}.", "  ")
 
 
-def _finding_lines(finding: Finding, number: int, steps: dict[str, Decimal]) -> list[str]:
-    lines = ["", f"{number:>2}. {finding.severity.name:<7} {finding.code}  [{finding.hazard}]"]
-    lines += _wrap(printable(finding.message), "    ")
-    if finding.figures:
-        lines += _wrap(f"Figures: {_figures(finding, steps)}", "    ")
-    lines += _wrap(printable(f"Action: {finding.action}"), "    ")
-    return lines
-
-
-def _consequence_lines(group: Group, steps: dict[str, Decimal]) -> list[str]:
-    if not group.consequences:
-        return []
-    lines = _wrap(
-        "Consequences of this error (the action above fixes them; they still count in the "
-        "verdict):",
-        "    ",
-    )
-    for found in group.consequences:
-        lines += _wrap(f"- {found.severity.name} {found.code}  [{found.hazard}]", "      ")
-        lines += _wrap(printable(found.message), "        ")
-        if found.figures:
-            lines += _wrap(f"Figures: {_figures(found, steps)}", "        ")
-    return lines
-
-
 def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
     dose = result.dose
     verdict = verdict_line(result)
@@ -163,8 +107,8 @@ def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
     if not groups:
         lines += ["", "  No finding stops or cautions this refill."]
     for number, group in enumerate(groups, start=1):
-        lines += _finding_lines(group.cause, number, steps)
-        lines += _consequence_lines(group, steps)
+        lines += finding_lines(group.cause, number, steps)
+        lines += consequence_lines(group, steps)
     if notes:
         lines += ["", "  Notes (do not change the verdict):"]
         for finding in notes:
