@@ -13,6 +13,7 @@ from itbcheck.checks import (
     dose,
     fill,
     history,
+    patient,
     reservoir,
     residual,
     restart,
@@ -38,6 +39,7 @@ CHECKS: tuple[Check, ...] = (
     *bridge.CHECKS,
     *restart.CHECKS,
     *history.CHECKS,
+    *patient.CHECKS,
 )
 
 
