@@ -24,6 +24,7 @@ from itbcheck.cli._handling import (
     VisitStoreOption,
     fail,
     guarded,
+    policy_in_force,
     showing,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
@@ -71,9 +72,10 @@ def _read_input(record: str) -> bytes:
 
 
 def _login_name() -> str:
-    import getpass  # only when no operator is given
+    """The operator when none is given: the config file's, else the login name."""
+    from itbcheck.cli._handling import operator_in_force
 
-    return getpass.getuser()
+    return operator_in_force()
 
 
 def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -121,7 +123,7 @@ def _check_file(
         "<stdin>" if record == "-" else record,
         fields=fields,
         key=lambda: audit.load_key(environ),
-        policy=lambda: load_policy(policy),
+        policy=lambda: load_policy(policy_in_force(policy)),
         history=history.lookup,
     )
     entry = _audit(log_path, outcome.event, outcome.entry)
@@ -215,8 +217,10 @@ def explain(
 # Sub-command modules need nothing from this one, so they are imported last.
 from itbcheck.cli import history, profiles, sheet, simulate, web  # noqa: E402
 from itbcheck.cli.audit import audit_app  # noqa: E402
+from itbcheck.cli.config import config_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(config_app, name="config")
 profiles.register(app)
 simulate.register(app)
 sheet.register(app)

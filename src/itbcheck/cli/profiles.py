@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded
+from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded, policy_in_force
 from itbcheck.exceptions import Problem
 
 if TYPE_CHECKING:
@@ -59,10 +59,19 @@ def _problem_text(problem: Problem) -> str:
 @profiles_app.command("list")
 @guarded
 def list_profiles() -> None:
-    """List the shipped pump profiles and how many of their facts are not verified."""
-    from itbcheck.profiles import facts_of, profile_names, validate_shipped_profiles
+    """List the shipped and site pump profiles and how many of their facts are not verified."""
+    from itbcheck.profiles import (
+        facts_of,
+        shipped_profile_names,
+        validate_profile_file,
+        validate_shipped_profiles,
+    )
+    from itbcheck.site import site_profiles
 
-    for name, report in zip(profile_names(), validate_shipped_profiles(), strict=True):
+    site = site_profiles()
+    names = [*shipped_profile_names(), *(f"{name} (site)" for name in site)]
+    reports = [*validate_shipped_profiles(), *map(validate_profile_file, site.values())]
+    for name, report in zip(names, reports, strict=True):
         if report.profile is None:
             typer.echo(f"{name:<24} INVALID: run 'itbcheck profiles validate' for the problems")
             continue
@@ -79,7 +88,8 @@ def list_profiles() -> None:
 def show(
     name: Annotated[str, typer.Argument(help="A profile name, e.g. synchromed-ii-20ml.")],
 ) -> None:
-    """Show every fact of a shipped profile: its value, whether it is verified, its source."""
+    """Show every fact of a shipped or site profile: its value, whether it is verified, its
+    source."""
     from itbcheck.profiles import facts_of, load_profile, profile_names, written
 
     if name not in profile_names():
@@ -114,14 +124,20 @@ def _report_lines(report: ProfileReport) -> list[str]:
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Profile files (TOML); default: every shipped profile."),
+        typer.Argument(help="Profile files (TOML); default: every shipped and site profile."),
     ] = None,
 ) -> None:
     """Report every problem and every missing or unverified fact of pump profile files.
     Exit 0 when all are valid (warnings allowed), 4 otherwise."""
     from itbcheck.profiles import validate_profile_file, validate_shipped_profiles
+    from itbcheck.site import site_profiles
 
-    reports = [validate_profile_file(p) for p in paths] if paths else validate_shipped_profiles()
+    if not paths:
+        paths = list(site_profiles().values())
+        reports = validate_shipped_profiles()
+    else:
+        reports = []
+    reports += [validate_profile_file(p) for p in paths]
     for report in reports:
         typer.echo("\n".join(_report_lines(report)))
     invalid = sum(not report.valid for report in reports)
@@ -192,7 +208,7 @@ def run_scenarios(
     from itbcheck.profiles import profiles_folder
     from itbcheck.scenarios import Status, run_file, scenario_files
 
-    loaded = load_policy(policy)
+    loaded = load_policy(policy_in_force(policy))
     profiles_folder()  # no profiles at all is itbcheck's set-up (exit 4), not a failed scenario
     paths = scenario_files(folder) if folder.is_dir() else [folder]
     if not paths:
