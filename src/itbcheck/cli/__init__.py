@@ -26,6 +26,7 @@ from itbcheck.cli._handling import (
     guarded,
     policy_in_force,
     showing,
+    use_colour,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # imported only when a record is checked, to keep the start f
 app = typer.Typer(
     name="itbcheck",
     help="Safety checks for intrathecal baclofen pump refills and programming.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -56,9 +57,16 @@ def _root(
     """Safety checks for intrathecal baclofen pump refills and programming."""
 
 
+# A file with one of these endings holds many visits, one per row: `sheet` checks it.
+SHEET_SUFFIXES = (".csv", ".jsonl", ".xlsx")
+
+
 def _read_input(record: str) -> bytes:
     from itbcheck.reading import MAX_INPUT_BYTES
 
+    if record.lower().endswith(SHEET_SUFFIXES):
+        problem = f"a sheet of visits, not one record: check it with 'itbcheck sheet {record}'"
+        raise InvalidRecordError([Problem("record", problem, kind="sheet")], record)
     try:
         if record == "-":
             return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
@@ -185,8 +193,8 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         if output_format is OutputFormat.JSON:
             typer.echo(to_json(result_document(result, source)), nl=False)
         else:
-            colour = sys.stdout.isatty() and "NO_COLOR" not in environ
-            typer.echo(render_human(result, source, colour=colour), nl=False)
+            colour = use_colour(sys.stdout, environ)
+            typer.echo(render_human(result, source, colour=colour), nl=False, color=colour)
     raise typer.Exit(int(ExitCode[result.verdict.value]))
 
 

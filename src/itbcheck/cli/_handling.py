@@ -8,9 +8,9 @@ import enum
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 
@@ -101,6 +101,18 @@ def operator_in_force() -> str:
             [Problem("operator", "no login name on this computer; give --operator")], "operator"
         )
     return operator
+
+
+def use_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set to a non-empty value (no-color.org); a
+    non-empty FORCE_COLOR turns it on where it would be off (a pipe, a CI log). An empty value
+    of either counts as unset, as both conventions say. NO_COLOR wins when both are set: a
+    person who asked for no colour may not be able to read it."""
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
 
 
 def fail(lines: list[str], code: ExitCode) -> typer.Exit:

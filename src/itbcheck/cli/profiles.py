@@ -201,6 +201,10 @@ def run_scenarios(
         Path, typer.Argument(help="Folder of scenario files, or one scenario file.", exists=True)
     ],
     policy: PolicyOption = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option("--junit", help="Also write the results to FILE as JUnit XML, for CI."),
+    ] = None,
 ) -> None:
     """Check every scenario's record and compare the verdict and codes with the expected ones.
     Writes no audit entry. Exit 0 when all pass, 1 when any fails or is invalid."""
@@ -218,6 +222,8 @@ def run_scenarios(
     outcomes = [run_file(path, loaded) for path in paths]
     for outcome in outcomes:
         typer.echo("\n".join(_outcome_lines(outcome)))
+    if junit is not None:
+        _write_junit(junit, outcomes)
     counts = Counter(outcome.status for outcome in outcomes)
     typer.echo(
         f"{counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
@@ -225,6 +231,18 @@ def run_scenarios(
     )
     if counts[Status.PASSED] != len(outcomes):
         raise typer.Exit(int(ExitCode.SCENARIOS_FAILED))
+
+
+def _write_junit(path: Path, outcomes: list[Outcome]) -> None:
+    from itbcheck.cli._junit import junit_xml
+
+    try:
+        path.write_bytes(junit_xml(outcomes, _outcome_lines))
+    except OSError as error:
+        raise fail(
+            [f"error: cannot write {path} ({error.strerror or type(error).__name__})"],
+            ExitCode.OUTPUT_FAILED,
+        ) from None
 
 
 def register(app: typer.Typer) -> None:
