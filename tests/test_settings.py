@@ -268,3 +268,22 @@ def test_an_invalid_site_profile_is_a_configuration_error(
     text = (EXAMPLES / "visit-clear.yaml").read_text("utf-8")
     record.write_text(text.replace("synchromed-ii-20ml", "st-marys-sm2-20ml"), "utf-8")
     assert 4 == run_cli("check", str(record)).exit_code
+
+
+def test_the_web_form_reads_the_same_settings(tmp_path: Path) -> None:
+    """`serve` builds its configuration with the same precedence: the config file's policy,
+    audit log and operator, unless an option or variable says otherwise."""
+    from itbcheck.web.state import config_from
+
+    config = _config(tmp_path, 'policy = "p.toml"\naudit_log = "a.jsonl"\noperator = "ward-7"\n')
+    environ = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "ITBCHECK_OPERATOR": ""}
+    web = config_from(environ)
+    given = config_from(environ, operator="nurse-a")
+    here = config.parent
+    assert (here / "p.toml", here / "a.jsonl", here / "visits.sqlite3", "ward-7") == (
+        web.policy,
+        web.audit_log,
+        web.visit_store,
+        web.operator,
+    )
+    assert "nurse-a" == given.operator
