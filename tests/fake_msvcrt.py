@@ -1,5 +1,5 @@
 """A stand-in for Windows' `msvcrt.locking`, so that the Windows branch of the audit log's
-lock (itbcheck.locking) runs on Linux against real inter-process locks.
+lock (itbcheck.audit.lock) runs on Linux against real inter-process locks.
 
 It keeps the contract Windows documents for `msvcrt.locking(fd, mode, nbytes)`: the region is
 `nbytes` bytes from the file's current position; `LK_LOCK` tries, and after a failed try

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import cast
 
-from itbcheck.auditchain import append
-from itbcheck.locking import Backend, exclusive, open_for_append
+from itbcheck.audit.chain import append
+from itbcheck.audit.lock import Backend, exclusive, open_for_append
 from tests import fake_msvcrt
 
 

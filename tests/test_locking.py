@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from itbcheck import locking
-from itbcheck.auditchain import append, verify
-from itbcheck.locking import WINDOWS_LOCK_OFFSET, Backend, exclusive, open_for_append
+from itbcheck.audit import lock as locking
+from itbcheck.audit.chain import append, verify
+from itbcheck.audit.lock import WINDOWS_LOCK_OFFSET, Backend, exclusive, open_for_append
 from tests import fake_msvcrt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,7 @@ def test_the_fake_refuses_a_region_another_process_holds(tmp_path: Path) -> None
             "-c",
             "import sys, os, time; sys.modules['msvcrt'] = __import__('tests.fake_msvcrt',"
             " fromlist=['x']); from pathlib import Path;"
-            " from itbcheck.locking import exclusive, open_for_append;"
+            " from itbcheck.audit.lock import exclusive, open_for_append;"
             f" fd = open_for_append(Path({str(log)!r}));"
             " cm = exclusive(fd, 'windows'); cm.__enter__(); print('held', flush=True);"
             f" [time.sleep(0.01) for _ in iter(lambda: Path({str(marker)!r}).exists(), True)]",

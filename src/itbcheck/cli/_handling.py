@@ -69,6 +69,7 @@ OperatorOption = Annotated[
     str | None,
     typer.Option(
         envvar="ITBCHECK_OPERATOR",
+        metavar="NAME",
         help="Who runs the check; default: the config file's operator, or the login name.",
     ),
 ]

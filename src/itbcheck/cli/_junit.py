@@ -8,7 +8,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
-from itbcheck.scenarios import Outcome, Status
+from itbcheck.lab.scenarios import Outcome, Status
 
 SUITE = "itbcheck scenarios"
 

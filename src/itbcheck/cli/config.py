@@ -11,6 +11,7 @@ from itbcheck.cli._handling import guarded
 
 config_app = typer.Typer(
     help="The clinic's settings: policy, audit log, visit store, site profiles, operator.",
+    short_help="The settings in force and where each came from.",
     no_args_is_help=True,
 )
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from itbcheck.locking import Backend, exclusive, open_for_append, read_at, sync_directory
+from itbcheck.audit.lock import Backend, exclusive, open_for_append, read_at, sync_directory
 
 GENESIS = "0" * 64
 QUARANTINE_EVENT = "torn_tail_quarantined"
@@ -176,7 +176,7 @@ def append_many(
     OSError / ChainError. Nothing is reported as logged unless the bytes reached the disk: a
     crash before the fsync can leave a prefix of the batch, ending in a torn line that the next
     append quarantines, and none of it was reported. `backend` picks the lock's platform branch
-    (`itbcheck.locking`); by default, this platform's."""
+    (`itbcheck.audit.lock`); by default, this platform's."""
     if not batch:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
