@@ -105,3 +105,13 @@ def test_the_heat_map_uses_the_okabe_ito_colours(tmp_path: Path) -> None:
         "#d73027" in colours,
         "#1a9850" in colours,
     )
+
+
+def test_profiles_show_of_an_unknown_name_lists_the_known_ones() -> None:
+    """`profiles show` with an unknown name lists the known profiles, as a record does."""
+    result = run_cli("profiles", "show", "synchromed-iii")
+    known = "prometra-ii-20ml, prometra-ii-40ml, synchromed-ii-20ml, synchromed-ii-40ml"
+    expected = (
+        f"error: unknown pump profile 'synchromed-iii'; known: {known} (itbcheck profiles list)\n"
+    )
+    assert (2, expected) == (result.exit_code, result.stderr)

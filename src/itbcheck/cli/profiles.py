@@ -94,7 +94,10 @@ def show(
 
     if name not in profile_names():
         raise fail(
-            [f"error: unknown pump profile {name!r}; run 'itbcheck profiles list'"],
+            [
+                f"error: unknown pump profile {name!r}; known: {', '.join(profile_names())} "
+                "(itbcheck profiles list)"
+            ],
             ExitCode.USAGE,
         )
     profile = load_profile(name)
