@@ -26,10 +26,22 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.fields import Duration, Volume, VolumeRate, problems_from, shown
+from itbcheck.fields import (
+    BolusDose,
+    Concentration,
+    DoseRate,
+    Duration,
+    PositiveVolume,
+    Volume,
+    VolumeRate,
+    problems_from,
+    shown,
+)
 from itbcheck.units import Measured
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
@@ -69,6 +81,35 @@ class PercentFact(_Fact):
     percent: Percent | None = None
 
 
+class ResolutionFact(_Fact):
+    """The smallest step the pump's programmer accepts for each kind of number a nurse types.
+    Only for showing numbers (rounded to a step, in the safe direction); never a limit."""
+
+    dose_rate: DoseRate
+    bolus_dose: BolusDose
+    volume: PositiveVolume
+    volume_rate: VolumeRate
+    concentration: Concentration
+    days: Duration  # days until the alarm or empty, as the findings give them
+
+    @model_validator(mode="after")
+    def _steps_above_zero(self) -> ResolutionFact:
+        if self.dose_rate.value <= 0 or self.volume_rate.value <= 0:
+            raise PydanticCustomError("resolution", "a programmer step must be above zero")
+        return self
+
+    def steps(self) -> dict[str, Decimal]:
+        """The step for each figure unit, in that unit."""
+        return {
+            "mcg/day": self.dose_rate.value,
+            "mcg": self.bolus_dose.value,
+            "mL": self.volume.value,
+            "mL/day": self.volume_rate.value,
+            "mcg/mL": self.concentration.value,
+            "day": self.days.value / 24,
+        }
+
+
 class PumpProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -85,6 +126,8 @@ class PumpProfile(BaseModel):
     max_rate: VolumeRateFact
     catheter_volume_min: VolumeFact
     catheter_volume_max: VolumeFact
+    # Optional: without it numbers are shown exactly as computed.
+    programmer_resolution: ResolutionFact | None = None
 
     @property
     def version(self) -> str:
@@ -118,12 +161,19 @@ def profiles_folder() -> Traversable:
     )
 
 
-def profile_names() -> list[str]:
+def shipped_profile_names() -> list[str]:
     return sorted(
         entry.name.removesuffix(".toml")
         for entry in profiles_folder().iterdir()
         if entry.name.endswith(".toml")
     )
+
+
+def profile_names() -> list[str]:
+    """Every profile a record may name: the shipped ones and the site's (site.py)."""
+    from itbcheck.site import site_profiles
+
+    return sorted([*shipped_profile_names(), *site_profiles()])
 
 
 def _decimal_percent(data: dict[str, object]) -> None:
@@ -300,7 +350,7 @@ def validate_shipped_profiles() -> list[ProfileReport]:
             f"pump_profiles/{name}.toml",
             name,
         )
-        for name in profile_names()
+        for name in shipped_profile_names()
     ]
 
 
@@ -313,12 +363,29 @@ def parse_profile(text: str, source: str, file_name: str | None = None) -> PumpP
 
 
 def load_profile(name: str) -> PumpProfile:
-    """The shipped profile called `name`. Names are plain words, so they cannot leave the
-    profiles folder."""
-    if not PROFILE_NAME.fullmatch(name) or name not in profile_names():
+    """The shipped or site profile called `name`. Names are plain words, so they cannot leave
+    the profiles folders."""
+    from itbcheck.site import site_profiles
+
+    site = site_profiles()
+    if name in site:
+        return site_profile(site[name])
+    if not PROFILE_NAME.fullmatch(name) or name not in shipped_profile_names():
         known = ", ".join(profile_names())
         raise ConfigurationError(
             [Problem("pump.profile", f"unknown pump profile; known: {known}", name)], "profiles"
         )
     text = (profiles_folder() / f"{name}.toml").read_text("utf-8")
     return parse_profile(text, f"pump_profiles/{name}.toml", name)
+
+
+def site_profile(path: Path) -> PumpProfile:
+    """A site's profile file, held to the same rules as a shipped one."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise ConfigurationError(
+            [Problem("profile", f"cannot read: {reason}", kind="unreadable")], str(path)
+        ) from None
+    return parse_profile(text, str(path), path.stem)
