@@ -88,8 +88,9 @@ def check_bridge(context: CheckContext) -> Iterator[Finding]:
             else "Do not program the strength change at this refill: keep the current strength. "
             "The pump's own fluid-pathway volume is not a verified figure in this profile; the "
             "clinic's engineer enters it from the manufacturer's labelling (for a Prometra, its "
-            "calculations guide) in a verified copy of the profile, checked with 'itbcheck "
-            "profiles validate', and the record names that profile."
+            "calculations guide) in a verified copy of the profile among the site profiles "
+            "(docs/profiles.md), checked with 'itbcheck profiles validate', and the record names "
+            "that profile."
         )
         yield finding(
             BRIDGE_UNCHECKABLE,
