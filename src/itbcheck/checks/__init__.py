@@ -8,8 +8,10 @@ from itbcheck.checks import (
     concentration,
     delivery,
     dose,
+    drug,
     fill,
     history,
+    labelling,
     reservoir,
     residual,
     restart,
@@ -34,6 +36,8 @@ CHECKS: tuple[Check, ...] = (
     *bridge.CHECKS,
     *restart.CHECKS,
     *history.CHECKS,
+    *labelling.CHECKS,
+    *drug.CHECKS,
 )
 
 
