@@ -113,8 +113,16 @@ def test_age_below_labelled_figures() -> None:
 
 @pytest.mark.parametrize(
     ("age", "band"),
-    [(0, "under 4"), (3, "under 4"), (4, "4 to 11"), (11, "4 to 11"), (12, "12 to 17")]
-    + [(17, "12 to 17"), (18, "adult"), (90, "adult")],
+    [
+        (0, "under 4"),
+        (3, "under 4"),
+        (4, "4 to 11"),
+        (11, "4 to 11"),
+        (12, "12 to 17"),
+        (17, "12 to 17"),
+        (18, "adult"),
+        (90, "adult"),
+    ],
 )
 def test_dose_range_by_age(age: int, band: str) -> None:
     """The shipped policy's band for each edge age: under 4, 4 to 11, 12 to 17, adult."""
