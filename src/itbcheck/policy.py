@@ -125,6 +125,11 @@ class HistoryPolicy(_Section):
     source: Source
 
 
+class ServicePolicy(_Section):
+    eri_to_end_of_service: Duration
+    source: Source
+
+
 class Policy(_Section):
     policy_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     daily_dose: DailyDosePolicy
@@ -140,6 +145,7 @@ class Policy(_Section):
     flex: FlexPolicy
     bridge: BridgePolicy
     history: HistoryPolicy
+    service: ServicePolicy
     labelled_concentration: LabelledConcentrationPolicy
     age_bands: AgeBandsPolicy
 

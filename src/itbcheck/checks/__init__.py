@@ -12,6 +12,7 @@ from itbcheck.checks import (
     fill,
     history,
     labelling,
+    patient,
     reservoir,
     residual,
     restart,
@@ -36,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     *bridge.CHECKS,
     *restart.CHECKS,
     *history.CHECKS,
+    *patient.CHECKS,
     *labelling.CHECKS,
     *drug.CHECKS,
 )
