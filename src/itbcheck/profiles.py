@@ -29,7 +29,16 @@ from pydantic import (
 )
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.fields import Concentration, Duration, Volume, VolumeRate, problems_from, shown
+from itbcheck.fields import Duration, Volume, VolumeRate, problems_from, shown
+from itbcheck.pumplabelling import (
+    LABELLING_FACTS,
+    AgeFact,
+    ConcentrationFact,
+    LabelFact,
+    WarningFact,
+    label_text,
+    labelling_problems,
+)
 from itbcheck.units import Measured
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
@@ -69,20 +78,6 @@ class PercentFact(_Fact):
     percent: Percent | None = None
 
 
-class ConcentrationFact(_Fact):
-    value: Concentration | None = None
-
-
-class AgeFact(_Fact):
-    years: int | None = Field(default=None, ge=0, le=130)
-
-
-class WarningFact(_Fact):
-    """Whether the labelling warns against something; `warns` absent: not stated."""
-
-    warns: bool | None = None
-
-
 class PumpProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -119,15 +114,7 @@ def trusted(
     return fact.value if fact is not None and fact.verified else None
 
 
-LABELLING_FACTS = (
-    "labelled_min_age",
-    "labelled_concentration_min",
-    "labelled_concentration_max",
-    "compounded_drug_warning",
-)
-
-
-def labelling_of(profile: PumpProfile) -> dict[str, _Fact]:
+def labelling_of(profile: PumpProfile) -> dict[str, LabelFact]:
     """The labelling facts a profile states, by name, in file order."""
     found = {name: getattr(profile, name) for name in LABELLING_FACTS}
     return {name: fact for name, fact in found.items() if fact is not None}
@@ -214,14 +201,12 @@ def facts_of(profile: PumpProfile) -> dict[str, _Fact]:
     return {name: getattr(profile, name) for name in _FACTS}
 
 
-def written(fact: _Fact) -> str | None:
+def written(fact: _Fact | LabelFact) -> str | None:
     """A fact's number as the profile writes it, or None when it has none."""
+    if isinstance(fact, LabelFact):
+        return label_text(fact)
     if isinstance(fact, PercentFact):
         return None if fact.percent is None else f"{fact.percent} %"
-    if isinstance(fact, AgeFact):
-        return None if fact.years is None else f"{fact.years} years"
-    if isinstance(fact, WarningFact):
-        return None if fact.warns is None else ("warns" if fact.warns else "does not warn")
     value: Measured | None = getattr(fact, "value", None)
     return None if value is None else value.text
 
@@ -281,23 +266,6 @@ def _consistency_problems(data: dict[str, object], facts: dict[str, _Fact]) -> l
     return problems
 
 
-def _labelling_problems(profile: PumpProfile) -> list[Problem]:
-    """The labelling facts' own impossible combinations (they are optional, so the whole
-    profile has validated first)."""
-    problems = [
-        Problem(f"{name}.verified", "verified = true needs a value: give it, or set false")
-        for name, fact in labelling_of(profile).items()
-        if fact.verified and written(fact) is None
-    ]
-    low = profile.labelled_concentration_min
-    high = profile.labelled_concentration_max
-    if low and high and low.value and high.value and low.value.value > high.value.value:
-        message = f"the labelled minimum is above the labelled maximum ({high.value.text})"
-        where = "labelled_concentration_min.value"
-        problems.append(Problem(where, message, shown(low.value.text), "inconsistent"))
-    return problems
-
-
 def _warnings(facts: dict[str, _Fact]) -> list[Problem]:
     warnings = []
     for name, fact in facts.items():
@@ -331,7 +299,7 @@ def validate_profile(text: str, source: str, file_name: str | None = None) -> Pr
     facts = _valid_facts(data)
     problems += _consistency_problems(data, facts)
     if profile is not None:
-        problems += _labelling_problems(profile)
+        problems += labelling_problems(labelling_of(profile))
     name = data.get("name")
     if file_name is not None and isinstance(name, str) and name != file_name:
         message = f"does not match the file name: expected {file_name!r}"
