@@ -42,6 +42,8 @@ def cells_of(document: dict[str, Any], prefix: str = "") -> dict[str, str]:
             for index, override in enumerate(value):
                 for name, text in override.items():
                     cells[f"overrides[{index}].{name}"] = text
+        elif path == "refill.drugs":
+            cells[path] = "; ".join(value)
         elif isinstance(value, dict):
             cells.update(cells_of(value, path + "."))
         elif isinstance(value, bool):

@@ -42,6 +42,15 @@ from itbcheck.fields import (
     problems_from,
     shown,
 )
+from itbcheck.pumplabelling import (
+    LABELLING_FACTS,
+    AgeFact,
+    ConcentrationFact,
+    LabelFact,
+    WarningFact,
+    label_text,
+    labelling_problems,
+)
 from itbcheck.units import Measured
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
@@ -128,15 +137,30 @@ class PumpProfile(BaseModel):
     catheter_volume_max: VolumeFact
     # Optional: without it numbers are shown exactly as computed.
     programmer_resolution: ResolutionFact | None = None
+    # What the pump's labelling says about baclofen (issue 11 point 5). Optional: a profile
+    # that leaves one out, or has no verified value, leaves it unchecked, and a record that
+    # depends on it says so (PUMP_LABELLING_UNCHECKED); nothing is assumed.
+    labelled_min_age: AgeFact | None = None
+    labelled_concentration_min: ConcentrationFact | None = None
+    labelled_concentration_max: ConcentrationFact | None = None
+    compounded_drug_warning: WarningFact | None = None
 
     @property
     def version(self) -> str:
         return f"{self.name}@{self.profile_version}"
 
 
-def trusted(fact: VolumeFact | VolumeRateFact | DurationFact) -> Measured | None:
+def trusted(
+    fact: VolumeFact | VolumeRateFact | DurationFact | ConcentrationFact | None,
+) -> Measured | None:
     """The fact's value if it may be used as a limit: present and verified."""
-    return fact.value if fact.verified else None
+    return fact.value if fact is not None and fact.verified else None
+
+
+def labelling_of(profile: PumpProfile) -> dict[str, LabelFact]:
+    """The labelling facts a profile states, by name, in file order."""
+    found = {name: getattr(profile, name) for name in LABELLING_FACTS}
+    return {name: fact for name, fact in found.items() if fact is not None}
 
 
 def profiles_folder() -> Traversable:
@@ -227,8 +251,10 @@ def facts_of(profile: PumpProfile) -> dict[str, _Fact]:
     return {name: getattr(profile, name) for name in _FACTS}
 
 
-def written(fact: _Fact) -> str | None:
+def written(fact: _Fact | LabelFact) -> str | None:
     """A fact's number as the profile writes it, or None when it has none."""
+    if isinstance(fact, LabelFact):
+        return label_text(fact)
     if isinstance(fact, PercentFact):
         return None if fact.percent is None else f"{fact.percent} %"
     value: Measured | None = getattr(fact, "value", None)
@@ -322,6 +348,8 @@ def validate_profile(text: str, source: str, file_name: str | None = None) -> Pr
         problems += [_clearer(problem) for problem in problems_from(error)]
     facts = _valid_facts(data)
     problems += _consistency_problems(data, facts)
+    if profile is not None:
+        problems += labelling_problems(labelling_of(profile))
     name = data.get("name")
     if file_name is not None and isinstance(name, str) and name != file_name:
         message = f"does not match the file name: expected {file_name!r}"

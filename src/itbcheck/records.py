@@ -14,6 +14,7 @@ import typing
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -81,8 +82,42 @@ class Pump(_Model):
     )
 
 
+# Drugs given intrathecally alone or in admixtures (issue 11 point 9). A record may list them
+# all; anything but baclofen alone is DRUG_NOT_SUPPORTED (STOP). A name outside this list is
+# refused with the record (fail closed): a misspelt "baclofen" could be baclofen alone, or not.
+DrugName = Literal[
+    "baclofen",
+    "bupivacaine",
+    "clonidine",
+    "fentanyl",
+    "hydromorphone",
+    "morphine",
+    "sufentanil",
+    "ziconotide",
+]
+
+
+def _no_repeats(drugs: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(drugs)) != len(drugs):
+        raise PydanticCustomError("drugs", "name each drug once")
+    return drugs
+
+
 class Refill(_Model):
     drug: Literal["baclofen"]
+    drugs: Annotated[tuple[DrugName, ...], AfterValidator(_no_repeats)] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=8,
+        strict=False,
+        description="Every drug in the syringe, when it may hold more than baclofen, e.g. "
+        "[baclofen, clonidine]. Leave it out for baclofen alone.",
+    )
+    product_source: Literal["labelled", "compounded"] | None = Field(
+        default=None,
+        description="Where the syringe's drug comes from: a labelled commercial product, or "
+        "compounded or diluted by a pharmacy.",
+    )
     injection_site: Literal["reservoir", "catheter_access_port"] | None = Field(
         default=None,
         validate_default=True,

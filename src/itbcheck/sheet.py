@@ -32,6 +32,7 @@ STEPS = ("dosing", "prescription", "steps")
 BOLUSES = ("dosing", "prescription", "boluses")
 INTEGER_COLUMNS = frozenset({("record_version",), ("patient", "age_years")})
 BOOLEAN_COLUMNS = frozenset({("patient", "renal_impairment")})
+LIST_COLUMNS = frozenset({("refill", "drugs")})  # names separated by ';': "baclofen; clonidine"
 
 _PATH = re.compile(r"[a-z_]+(?:\.[a-z_]+)*", re.ASCII)
 _OVERRIDE = re.compile(r"overrides\[([0-9])\]\.([a-z_]+)", re.ASCII)
@@ -209,6 +210,8 @@ def _kind(path: ColumnPath) -> str:
         return "compact"
     if path in INTEGER_COLUMNS:
         return "integer"
+    if path in LIST_COLUMNS:
+        return "list"
     return "boolean" if path in BOOLEAN_COLUMNS else "text"
 
 
@@ -233,6 +236,8 @@ def row_document(plan: list[Column], cells: list[str]) -> tuple[dict[str, Any], 
             value = int(cell)
         elif kind == "boolean" and cell in {"true", "false"}:
             value = cell == "true"
+        elif kind == "list":
+            value = [item.strip(" ") for item in cell.split(";")]
         elif kind == "unnamed":
             message = f"cell {index + 1} has a value, but its column has no name"
             problems.append(Problem("record", message, kind="unnamed_column"))

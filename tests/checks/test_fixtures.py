@@ -15,12 +15,15 @@ from itbcheck.findings import Verdict
 from tests.checks import (
     test_alarm,
     test_bridge,
+    test_children,
     test_concentration,
     test_delivery,
     test_dose,
+    test_drug,
     test_fill,
     test_history,
     test_patient,
+    test_pump_labelling,
     test_refill_increase,
     test_reservoir,
     test_residual,
@@ -50,6 +53,9 @@ ALL_CASES: list[Case] = [
     *test_refill_increase.CASES,
     *test_restart.RESTART_CASES,
     *test_patient.CASES,
+    *test_children.CASES,
+    *test_pump_labelling.CASES,
+    *test_drug.CASES,
 ]
 NOTE_CASES: list[NoteCase] = [
     *test_residual.NOTE_CASES,
@@ -59,6 +65,8 @@ NOTE_CASES: list[NoteCase] = [
     *test_volumes.NOTE_CASES,
     *test_alarm.NOTE_CASES,
     *test_patient.NOTE_CASES,
+    *test_children.NOTE_CASES,
+    *test_pump_labelling.NOTE_CASES,
 ]
 PROFILE_CASES: list[ProfileCase] = [
     *test_fill.PROFILE_CASES,
@@ -77,7 +85,12 @@ ONLY_WITH_TEST_PROFILE = {
 # Need visits on file: exercised with a built history in tests/checks/test_history.py.
 ONLY_WITH_HISTORY = set(test_history.HISTORY_CODES)
 # Always reported as a NOTE.
-ONLY_AS_NOTE = {"RATE_RANGE_UNCHECKED", "STABILITY_UNCHECKED", "RENAL_IMPAIRMENT"}
+ONLY_AS_NOTE = {
+    "RATE_RANGE_UNCHECKED",
+    "STABILITY_UNCHECKED",
+    "RENAL_IMPAIRMENT",
+    "PUMP_LABELLING_UNCHECKED",
+}
 
 
 def fixture_codes() -> set[str]:

@@ -11,8 +11,10 @@ from itbcheck.checks import (
     concentration,
     delivery,
     dose,
+    drug,
     fill,
     history,
+    labelling,
     patient,
     reservoir,
     residual,
@@ -40,6 +42,8 @@ CHECKS: tuple[Check, ...] = (
     *restart.CHECKS,
     *history.CHECKS,
     *patient.CHECKS,
+    *labelling.CHECKS,
+    *drug.CHECKS,
 )
 
 

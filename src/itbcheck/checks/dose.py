@@ -70,11 +70,14 @@ DOSE_BELOW_RANGE = CodeInfo(
     severity=Severity.STOP,
     hazard=Hazard.WITHDRAWAL,
     title="Daily dose below the typical range",
-    meaning="The prescribed 24-hour total is above zero but below the typical minimum. STOP, "
-    "unless an override approves a minimum at or below this dose; then CAUTION.",
+    meaning="The prescribed 24-hour total is above zero but below the typical minimum for the "
+    "patient's age (policy [age_bands]: 24 mcg/day under 12 by default, 50 mcg/day from 12). "
+    "STOP, unless an override approves a minimum at or below this dose; then CAUTION.",
     why="An unintended low dose can start baclofen withdrawal, which can kill within days.",
-    source=_SOURCE,
-    example="40 mcg/day with no override: STOP.",
+    source=_SOURCE + " Children under 12: 24-1199 mcg/day ([1] Lioresal label; [2] Gablofen "
+    "label); the age bands are itbcheck's choice (policy [age_bands]).",
+    example="40 mcg/day with no override, age 42: STOP. 30 mcg/day at age 8: within the "
+    "under-12 range (24 mcg/day and up), no finding.",
 )
 
 
@@ -139,12 +142,11 @@ def _worst_case_above_ceiling(
 
 def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     dose = context.dose.prescribed_daily_dose_mcg_per_day
-    limits = context.policy.daily_dose
-    low, high, ceiling = (
-        limits.typical_min.value,
-        limits.typical_max.value,
-        limits.hard_ceiling.value,
-    )
+    # The soft range depends on age (issue 11 point 4); the hard ceiling does not.
+    typical_min, typical_max, band = context.policy.dose_range(context.record.patient.age_years)
+    low, high = typical_min.value, typical_max.value
+    ceiling = context.policy.daily_dose.hard_ceiling.value
+    band_note = "" if band == "adult" else f" (age band {band})"
     shown = format_quantity(dose, "mcg/day")
     if dose == 0:
         return  # a stopped pump is its own finding (PUMP_STOP_*)
@@ -174,8 +176,8 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     if override is None:
         yield finding(
             info,
-            message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')} "
-            "and no override covers it." + step_note(context.dose),
+            message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')}"
+            f"{band_note} and no override covers it." + step_note(context.dose),
             action="Confirm the dose with the prescriber. To proceed, record an override "
             "(rule daily_dose_range) with approver, reason and approved limit.",
             figures=figures,
@@ -185,9 +187,9 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     yield finding(
         info,
         severity=Severity.CAUTION,
-        message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')}; "
-        f"override approved to {format_quantity(approved, 'mcg/day')} by {override.approver} "
-        f"({override.reason}).",
+        message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')}"
+        f"{band_note}; override approved to {format_quantity(approved, 'mcg/day')} by "
+        f"{override.approver} ({override.reason}).",
         action="Proceed only as approved; watch for "
         + (
             "drowsiness, slow breathing and low muscle tone."

@@ -90,7 +90,7 @@ def show(
 ) -> None:
     """Show every fact of a shipped or site profile: its value, whether it is verified, its
     source."""
-    from itbcheck.profiles import facts_of, load_profile, profile_names, written
+    from itbcheck.profiles import facts_of, labelling_of, load_profile, profile_names, written
 
     if name not in profile_names():
         raise fail(
@@ -102,7 +102,10 @@ def show(
         )
     profile = load_profile(name)
     typer.echo(f"{profile.version}\n{profile.description}\n")
-    for fact_name, fact in facts_of(profile).items():
+    labelling = labelling_of(profile)
+    for fact_name, fact in (facts_of(profile) | labelling).items():
+        if fact_name in labelling and fact_name == next(iter(labelling)):
+            typer.echo("\nLabelling for baclofen (optional; unstated or unverified: unchecked)")
         status = "verified" if fact.verified else "NOT VERIFIED: not used as a limit"
         typer.echo(f"{fact_name:<24} {written(fact) or '(no value)':<12} {status}")
         source = textwrap.wrap(fact.source, 76, break_on_hyphens=False)

@@ -194,6 +194,19 @@ SECTIONS: tuple[Section, ...] = (
         "Read the strength from the syringe label.",
         (
             _c("refill.drug", "Drug"),
+            Field(
+                "refill.drugs",
+                "Drugs in the syringe",
+                "only for an admixture: names separated by ';', like 'baclofen; clonidine'",
+                required=False,
+            ),
+            _c(
+                "refill.product_source",
+                "Product",
+                "labelled product or compounded by a pharmacy",
+                choices=("", *choices_of("refill.product_source")),
+                required=False,
+            ),
             _q("refill.dispensed_concentration", "Syringe label strength", Kind.CONCENTRATION),
             _q("refill.fill_volume", "Volume filled", Kind.VOLUME),
             _c("refill.injection_site", "Injected into"),
