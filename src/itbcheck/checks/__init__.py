@@ -10,10 +10,12 @@ from itbcheck.checks import (
     dose,
     fill,
     history,
+    patient_bolus,
     reservoir,
     residual,
     restart,
     schedule,
+    since_visit,
     titration,
     volumes,
 )
@@ -34,6 +36,8 @@ CHECKS: tuple[Check, ...] = (
     *bridge.CHECKS,
     *restart.CHECKS,
     *history.CHECKS,
+    *patient_bolus.CHECKS,
+    *since_visit.CHECKS,
 )
 
 
