@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from itbcheck.records import (
     Bolus,
@@ -66,8 +66,8 @@ class PatientBolusShare:
     def most_in_hour(self) -> int:
         """Activations that fit in one hour: one, then one per lockout after it, at most the
         day's allowance (60 minutes hold ceil(60 / lockout) of them, end excluded)."""
-        fit = -(-Decimal(60) // self.lockout_minutes)
-        return int(min(fit, Decimal(self.max_per_day)))
+        fit = int((Decimal(60) / self.lockout_minutes).to_integral_value(rounding=ROUND_CEILING))
+        return min(fit, self.max_per_day)
 
 
 @dataclass(frozen=True)

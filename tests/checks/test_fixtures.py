@@ -20,10 +20,12 @@ from tests.checks import (
     test_dose,
     test_fill,
     test_history,
+    test_patient_bolus,
     test_reservoir,
     test_residual,
     test_restart,
     test_schedule,
+    test_since_visit,
     test_titration,
     test_volumes,
 )
@@ -45,6 +47,8 @@ ALL_CASES: list[Case] = [
     *test_volumes.CASES,
     *test_alarm.CASES,
     *test_history.CASES,
+    *test_patient_bolus.CASES,
+    *test_since_visit.CASES,
 ]
 NOTE_CASES: list[NoteCase] = [
     *test_residual.NOTE_CASES,
@@ -53,6 +57,8 @@ NOTE_CASES: list[NoteCase] = [
     *test_bridge.NOTE_CASES,
     *test_volumes.NOTE_CASES,
     *test_alarm.NOTE_CASES,
+    *test_patient_bolus.NOTE_CASES,
+    *test_since_visit.NOTE_CASES,
 ]
 PROFILE_CASES: list[ProfileCase] = [
     *test_fill.PROFILE_CASES,
@@ -71,7 +77,7 @@ ONLY_WITH_TEST_PROFILE = {
 # Need visits on file: exercised with a built history in tests/checks/test_history.py.
 ONLY_WITH_HISTORY = set(test_history.HISTORY_CODES)
 # Always reported as a NOTE.
-ONLY_AS_NOTE = {"RATE_RANGE_UNCHECKED", "STABILITY_UNCHECKED"}
+ONLY_AS_NOTE = {"RATE_RANGE_UNCHECKED", "STABILITY_UNCHECKED", "PATIENT_BOLUS_COUNTED"}
 
 
 def fixture_codes() -> set[str]:

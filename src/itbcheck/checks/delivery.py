@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from itbcheck.catheter import trusted_catheter_volume
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
-from itbcheck.delivery import HOUR, Curve, Window, curve
+from itbcheck.delivery import HORIZON_MINUTES, HOUR, Curve, Window, curve
 from itbcheck.dosing import MINUTES_PER_DAY, BolusShare
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
@@ -263,21 +263,27 @@ def check_curve(context: CheckContext) -> Iterator[Finding]:
     # On a strength change the bridge checks judge the old drug's way out; the busiest hour is
     # judged from the moment it has gone.
     washed_out = programmed.washed_out()
-    if washed_out is not None:
-        yield from _peak_hour(context, programmed, programmed.most_in(HOUR, after=washed_out))
+    busiest = None
+    if washed_out is not None and washed_out <= HORIZON_MINUTES - HOUR:
+        busiest = programmed.most_in(HOUR, after=washed_out)
+    yield from _peak_hour(context, programmed, busiest)
     # Any 24 hours: every allowed patient bolus as early as the lockout allows.
     line = delivery_curve(context)
     if line is not None:
         yield from _day(context, line)
 
 
-def _peak_hour(context: CheckContext, line: Curve, hour: Window) -> Iterator[Finding]:
+def _peak_hour(context: CheckContext, line: Curve, busiest: Window | None) -> Iterator[Finding]:
     """The busiest programmed hour, plus the patient boluses the lockout lets into one hour:
     the patient presses when they choose, so the worst hour is the busiest one with every press
-    that fits in it (issue 11 point 8)."""
+    that fits in it (issue 11 point 8). `busiest` is None when the old drug has not gone within
+    the horizon: then only the presses are judged, in the restart's hour."""
     mean = context.dose.delivered_daily_dose_mcg_per_day / 24
     presses, pressed = patient_bolus_hour(context)
-    hour = Window(hour.start, hour.drug_mcg + pressed)
+    if busiest is None and not presses:
+        return
+    base = Window(Decimal(0), mean) if busiest is None else busiest
+    hour = Window(base.start, base.drug_mcg + pressed)
     extra = hour.drug_mcg - mean
     bolus_tier = max(
         (_judge(context, s.drug_mcg)[0] for s in _bolus_sums(context)), default=Severity.NOTE

@@ -86,7 +86,7 @@ def check_patient_bolus(context: CheckContext) -> Iterator[Finding]:
             message=f"Up to {pb.max_per_day} patient boluses of "
             f"{format_quantity(pb.programmed_mcg, 'mcg')} a day "
             f"({format_quantity(pb.daily_max_mcg_per_day, 'mcg/day')}) are counted as given: at "
-            f"most {format_quantity(dose.most_daily_dose_mcg_per_day, 'mcg/day')} a day, and "
+            f"most {format_quantity(dose.most_daily_dose_mcg_per_day, 'mcg/day')}, and "
             f"the reservoir dates count down "
             f"{format_quantity(dose.most_daily_volume_ml_per_day, 'mL/day')}.",
             action="None needed; tell the patient how many boluses a day the refill date allows.",
