@@ -29,8 +29,21 @@ from itbcheck.sheetlines import (
 
 STEPS = ("dosing", "prescription", "steps")
 BOLUSES = ("dosing", "prescription", "boluses")
-INTEGER_COLUMNS = frozenset({("record_version",), ("patient", "age_years")})
-BOOLEAN_COLUMNS = frozenset({("patient", "renal_impairment")})
+INTEGER_COLUMNS = frozenset(
+    {
+        ("record_version",),
+        ("patient", "age_years"),
+        ("dosing", "patient_bolus", "max_per_day"),
+        ("dosing", "previous_patient_bolus", "max_per_day"),
+    }
+)
+BOOLEAN_COLUMNS = frozenset(
+    {
+        ("patient", "renal_impairment"),
+        ("since_last_visit", "mri", "pump_emptied_before"),
+        ("since_last_visit", "mri", "interrogated_after"),
+    }
+)
 
 _PATH = re.compile(r"[a-z_]+(?:\.[a-z_]+)*", re.ASCII)
 _OVERRIDE = re.compile(r"overrides\[([0-9])\]\.([a-z_]+)", re.ASCII)
