@@ -103,6 +103,7 @@ def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
         f"  pump     {result.profile.version}   policy {result.policy.policy_version}",
         f"  dose     {prescribed} prescribed (was {previous})",
         f"  flow     {flow} at {programmed} programmed -> {delivered} delivered",
+        *_patient_bolus_lines(result),
         *_reservoir_lines(result),
     ]
     serious = [finding for finding in result.findings if finding.severity > Severity.NOTE]
@@ -137,6 +138,19 @@ def reservoir_dates(result: CheckResult) -> dict[str, str | None]:
         "empty_date_worst": on(outlook.days_to_empty_worst),
         "next_refill": result.record.next_refill.isoformat(),
     }
+
+
+def _patient_bolus_lines(result: CheckResult) -> list[str]:
+    """With patient-activated boluses, the most per day the dates and limits count."""
+    dose = result.dose
+    pb = dose.patient_bolus
+    if pb is None:
+        return []
+    most = format_quantity(dose.most_daily_dose_mcg_per_day, "mcg/day")
+    return [
+        f"  patient  up to {pb.max_per_day} x {format_quantity(pb.programmed_mcg, 'mcg')} "
+        f"boluses a day -> at most {most}, all counted"
+    ]
 
 
 def _reservoir_lines(result: CheckResult) -> list[str]:
