@@ -13,10 +13,12 @@ from fractions import Fraction
 
 import pytest
 
+from itbcheck.checking import check_record
 from itbcheck.delivery import patient_bolus_minutes
 from itbcheck.dosing import DoseSummary, summarise
 from itbcheck.exceptions import InvalidRecordError
 from itbcheck.findings import Verdict
+from itbcheck.policy import load_policy
 from itbcheck.reading import load_document
 from itbcheck.records import parse_record
 from tests.checks.helpers import Case, figures_of, params, the_finding
@@ -205,3 +207,21 @@ def test_point_8_a_patient_bolus_is_validated(field: str, written: str, location
     with pytest.raises(InvalidRecordError) as refused:
         parse_record(load_document(raw.encode(), "x.yaml"), "x.yaml")
     assert location in [problem.location for problem in refused.value.problems]
+
+
+def test_point_8_more_activations_never_lower_the_verdict() -> None:
+    """Issue 11 point 8: allowing the patient more activations a day (1 to 24, 20 mcg, 1 h
+    lockout, none before) never gives a better verdict: CLEAR up to 6 (400 + 6 x 20 = 520, +30
+    %), STOP from 7 (540, +35 %)."""
+    base = (CHECK_FIXTURES / UNCHANGED).read_text("utf-8")
+    base = base.split("  previous_patient_bolus:")[0] + 'next_refill: "2026-12-08"\n'
+    verdicts = []
+    for count in range(1, 25):
+        raw = base.replace(
+            'lockout: "3 h"\n    max_per_day: 8', f'lockout: "1 h"\n    max_per_day: {count}'
+        )
+        record = parse_record(load_document(raw.encode(), "x.yaml"), "x.yaml")
+        verdicts.append(check_record(record, load_policy()).verdict)
+    order = [Verdict.CLEAR, Verdict.CAUTION, Verdict.STOP]
+    ranks = [order.index(verdict) for verdict in verdicts]
+    assert (sorted(ranks), [0] * 6 + [2] * 18) == (ranks, ranks)
