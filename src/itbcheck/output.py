@@ -76,6 +76,8 @@ def quantities(result: CheckResult) -> dict[str, Decimal | None]:
         "programmed_concentration_mcg_per_ml": dose.programmed_concentration_mcg_per_ml,
         "pump_daily_volume_ml_per_day": dose.pump_daily_volume_ml_per_day,
         "delivered_daily_dose_mcg_per_day": dose.delivered_daily_dose_mcg_per_day,
+        "most_daily_dose_mcg_per_day": dose.most_daily_dose_mcg_per_day,
+        "most_daily_volume_ml_per_day": dose.most_daily_volume_ml_per_day,
         "fill_volume_ml": result.record.refill.fill_volume.value,
         "hours_since_last_change": dose.hours_since_last_change,
         "appointment_days": Decimal(result.forecast.appointment_days),
