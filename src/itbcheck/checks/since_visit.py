@@ -109,6 +109,8 @@ def check_mri(context: CheckContext) -> Iterator[Finding]:
     mri = None if since is None else since.mri
     if mri is None:
         return
+    # The emptying rule covers every Prometra model ([18]: Prometra and Prometra II, 20 and
+    # 40 mL). Read from the profile's name until profiles carry an MRI fact of their own.
     prometra = context.profile.name.startswith("prometra")
     when = mri.date.isoformat()
     if prometra and mri.pump_emptied_before is not True:
