@@ -127,20 +127,18 @@ def _most_increase(context: CheckContext) -> Iterator[Finding]:
     change = dose.change_percent
     if new > previous and (change is None or change > limit):
         return  # INCREASE_ABOVE_LIMIT is the STOP to act on
+    rise = None if before == 0 else (most - before) * 100 / before
+    if rise is not None and rise <= limit:
+        return
     pb = dose.patient_bolus
     highest = before * (100 + limit) / 100
     figures = [
         _mcg_day("previous_most_daily_dose", before),
         _mcg_day("most_daily_dose", most),
         Figure("limit", limit, "%"),
+        *([] if rise is None else [Figure("change", rise, "%")]),
     ]
-    rise = (
-        "from nothing" if before == 0 else f"+{format_number((most - before) * 100 / before, 1)} %"
-    )
-    if before > 0:
-        figures.append(Figure("change", (most - before) * 100 / before, "%"))
-        if (most - before) * 100 <= before * limit:
-            return
+    shown = "from nothing" if rise is None else f"+{format_number(rise, 1)} %"
     room = ""
     if pb is not None and highest > new:
         fits = ((highest - new) / pb.programmed_mcg).to_integral_value(rounding=ROUND_FLOOR)
@@ -148,7 +146,7 @@ def _most_increase(context: CheckContext) -> Iterator[Finding]:
     yield finding(
         PATIENT_BOLUS_INCREASE_ABOVE_LIMIT,
         message=f"With patient boluses the most per day rises from "
-        f"{format_quantity(before, 'mcg/day')} to {format_quantity(most, 'mcg/day')} ({rise}), "
+        f"{format_quantity(before, 'mcg/day')} to {format_quantity(most, 'mcg/day')} ({shown}), "
         f"above the {format_number(limit)} % limit per 24 h for {basis}. If the patient had the "
         "same patient boluses before, record them as dosing.previous_patient_bolus.",
         action=f"Allow at most {format_quantity(highest, 'mcg/day')} a day in all, programmed "
