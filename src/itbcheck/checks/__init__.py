@@ -10,6 +10,7 @@ from itbcheck.checks import (
     dose,
     fill,
     history,
+    patient,
     patient_bolus,
     reservoir,
     residual,
@@ -36,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     *bridge.CHECKS,
     *restart.CHECKS,
     *history.CHECKS,
+    *patient.CHECKS,
     *patient_bolus.CHECKS,
     *since_visit.CHECKS,
 )
