@@ -30,8 +30,21 @@ from itbcheck.stages import Stage
 
 STEPS = ("dosing", "prescription", "steps")
 BOLUSES = ("dosing", "prescription", "boluses")
-INTEGER_COLUMNS = frozenset({("record_version",), ("patient", "age_years")})
-BOOLEAN_COLUMNS = frozenset({("patient", "renal_impairment")})
+INTEGER_COLUMNS = frozenset(
+    {
+        ("record_version",),
+        ("patient", "age_years"),
+        ("dosing", "patient_bolus", "max_per_day"),
+        ("dosing", "previous_patient_bolus", "max_per_day"),
+    }
+)
+BOOLEAN_COLUMNS = frozenset(
+    {
+        ("patient", "renal_impairment"),
+        ("since_last_visit", "mri", "pump_emptied_before"),
+        ("since_last_visit", "mri", "interrogated_after"),
+    }
+)
 LIST_COLUMNS = frozenset({("refill", "drugs")})  # names separated by ';': "baclofen; clonidine"
 
 _PATH = re.compile(r"[a-z_]+(?:\.[a-z_]+)*", re.ASCII)
