@@ -29,6 +29,11 @@ CASES: list[Case] = [
     ("refill_increase_25_percent_cerebral_400_to_500.yaml", Verdict.STOP, [INCREASE]),
     ("refill_increase_35_percent_27_days_after_change.yaml", Verdict.STOP, [INCREASE]),
     (
+        "refill_increase_35_percent_with_unchanged_patient_bolus.yaml",
+        Verdict.CAUTION,
+        [BAND],
+    ),
+    (
         "refill_increase_35_percent_after_stall.yaml",
         Verdict.STOP,
         [INCREASE, "RESTART_AT_FULL_DOSE"],
