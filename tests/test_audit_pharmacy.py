@@ -163,9 +163,11 @@ def test_an_unknown_zone_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_xlsx_export_has_typed_cells(tmp_path: Path) -> None:
     """The workbook's timestamp is a date-time cell in the zone asked for, with its offset
-    beside it, seq is a number, and a value starting with '=' stays text."""
+    beside it, seq is a number, a value starting with '=' stays text, and a control character
+    a cell cannot hold is shown as its escape."""
     log, out = tmp_path / "log.jsonl", tmp_path / "out.xlsx"
     append(log, {"schema": 1, "event": "record_checked", "timestamp": WINTER, "operator": "=1+1"})
+    append(log, {"schema": 1, "event": "record_checked", "timestamp": WINTER, "operator": "a\x07"})
     options = ("--format", "xlsx", "--tz", "Europe/Berlin", "--no-checkpoint")
     assert (
         ExitCode.CLEAR == run_cli("audit", "export", str(log), "-o", str(out), *options).exit_code
@@ -179,6 +181,7 @@ def test_xlsx_export_has_typed_cells(tmp_path: Path) -> None:
         row["seq"].value,
     )
     assert ("=1+1", "s") == (row["operator"].value, row["operator"].data_type)
+    assert "a\\x07" == sheet.cell(row=3, column=header.index("operator") + 1).value
 
 
 def test_keygen_never_overwrites_and_keeps_the_private_key_private(tmp_path: Path) -> None:

@@ -24,6 +24,14 @@ def utc_offset(moment: dt.datetime) -> str:
     return moment.isoformat()[-6:]
 
 
+def _storable(text: str) -> str:
+    """The text with each control character an Excel cell cannot hold written as its escape
+    (`\\x01`), so that the export shows it instead of failing."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub(lambda match: repr(match.group())[1:-1], text)
+
+
 def to_xlsx(entries: Iterable[Mapping[str, Any]], zone: dt.tzinfo = dt.UTC) -> bytes:
     """One sheet, `audit`, with a header row and one row per entry."""
     from openpyxl import Workbook
@@ -46,7 +54,7 @@ def to_xlsx(entries: Iterable[Mapping[str, Any]], zone: dt.tzinfo = dt.UTC) -> b
             elif name == "utc_offset":
                 cell.value = utc_offset(moment) if moment is not None else None
             else:
-                cell.value = text_of(row.get(name)) or None
+                cell.value = _storable(text_of(row.get(name))) or None
                 cell.data_type = "s"  # text, even when it starts with "=": never a formula
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
