@@ -2,11 +2,13 @@
 
 The workbook's one sheet is read like a CSV sheet: the first row names the columns (a unit may
 follow a quantity column's name, `refill.fill_volume (mL)`), each later row is one visit, and
-the cells go through the same `row_document` as CSV cells. A typed cell is first written as
-the text a CSV would hold, exactly: a whole number as `18`, any other number as the shortest
-text that reads back as the same float (`0.26`), a boolean as `TRUE` or `FALSE`, a date in a
-date column as `2027-01-15`, a date and time as `2026-11-27T08:30:00` (with no time zone, which
-the record asks for). A formula counts by the value Excel saved with it.
+the cells go through the same `row_document` as CSV cells. A number cell under a header with a
+unit is that many of the unit; a text cell is taken as typed (`18` typed as text has no unit).
+A typed cell is first written as the text a CSV would hold, exactly: a whole number as `18`,
+any other number as the shortest text that reads back as the same float (`0.26`), a boolean
+as `TRUE` or `FALSE`, a date in a date column as `2027-01-15`, a date and time as
+`2026-11-27T08:30:00` (with no time zone, which the record asks for). A formula counts by the
+value Excel saved with it.
 
 Refused, so that no visit is checked from a cell nobody can see or from a value never computed:
 a workbook with more than one sheet (hidden ones included) or with merged cells, refused as a
@@ -88,7 +90,7 @@ def _row_cells(
     texts: list[str] = []
     problems: list[Problem] = []
     recorded: dict[str, Any] = {}
-    for cell, value_cell, (kind, sections, name, _) in zip(written, saved, plan, strict=False):
+    for cell, value_cell, (kind, sections, name, unit) in zip(written, saved, plan, strict=False):
         where = ".".join(map(str, (*sections, name))) if kind != "unnamed" else cell.coordinate
         value = value_cell.value
         if _formula(cell) and value is None:
@@ -103,6 +105,8 @@ def _row_cells(
             problems.append(Problem(where, message, kind="cell_error"))
             value = None
         text = cell_text(value, kind)
+        if unit and kind == "quantity" and type(value) in {int, float}:
+            text = f"{text} {unit}"  # a number cell under a header with a unit; text is as typed
         texts.append(text)
         if text:
             recorded[cell.coordinate] = text
@@ -166,6 +170,8 @@ def read_xlsx(
         problems.append(Problem("header", "the first row must name the columns", kind="header"))
     if problems:
         raise InvalidRecordError(problems, f"{source}:1")
+    # The header's unit was given to the number cells above; a text cell stays as typed.
+    as_typed: list[Column] = [(kind, sections, name, None) for kind, sections, name, _ in plan]
     last = max(
         (n for n, (_, cells) in enumerate(rows) if any(c.value is not None for c in cells)),
         default=0,
@@ -178,5 +184,5 @@ def read_xlsx(
                 number, raw.encode(), problems=(Problem("record", "empty row", kind="empty"),)
             )
             continue
-        document, syntax = row_document(plan, texts, dialect)
+        document, syntax = row_document(as_typed, texts, dialect)
         yield Row(number, raw.encode(), document, syntax=(*broken, *syntax))
