@@ -32,7 +32,7 @@ from pathlib import Path
 WRITER = """
 import os, sys
 from pathlib import Path
-from itbcheck.auditchain import append_many
+from itbcheck.audit.chain import append_many
 log, acks, name, batch = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 fd = os.open(acks, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 number = 0
@@ -53,7 +53,7 @@ def _acknowledged(folder: Path) -> list[str]:
 
 def _report(log: Path, acked: list[str], summary: str, elapsed: float) -> bool:
     """Print the figures; True when nothing acknowledged was lost and the chain verifies."""
-    from itbcheck.auditchain import append, verify
+    from itbcheck.audit.chain import append, verify
 
     # A log that lost only its final newline (issue 10 point 13) must still verify, and the
     # final append must terminate it without a quarantine. A torn tail left by the last kill

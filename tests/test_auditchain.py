@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from itbcheck.auditchain import (
+from itbcheck.audit.chain import (
     GENESIS,
     ChainError,
     Resume,
@@ -22,7 +22,7 @@ from itbcheck.auditchain import (
     sealed,
     verify,
 )
-from itbcheck.auditsign import checkpoint, checkpoint_problem
+from itbcheck.audit.sign import checkpoint, checkpoint_problem
 from tests.test_auditsign import PRIVATE
 
 PUBLIC = PRIVATE.public_key()

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from itbcheck.auditchain import append
-from itbcheck.auditsign import (
+from itbcheck.audit.chain import append
+from itbcheck.audit.sign import (
     HMAC_ERA,
     checkpoint,
     checkpoint_problem,

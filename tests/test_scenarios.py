@@ -12,8 +12,8 @@ import yaml
 
 from itbcheck.checking import check_document
 from itbcheck.cli import ExitCode
+from itbcheck.lab.scenarios import Outcome, Status, run_file, run_scenario
 from itbcheck.policy import load_policy
-from itbcheck.scenarios import Outcome, Status, run_file, run_scenario
 from tests.conftest import REPO, audit_entries, codes_of, note_codes_of, run_cli
 
 SCENARIOS = REPO / "scenarios"

@@ -1,7 +1,7 @@
 """The few errors itbcheck raises. The CLI turns each into one line per problem and an exit code.
 
 Every error carries the field and the offending value so a nurse can find and fix the entry;
-none of them is ever written to the audit log with its value (see `audit.py`).
+none of them is ever written to the audit log with its value (see `itbcheck.audit.entry`).
 """
 
 from __future__ import annotations

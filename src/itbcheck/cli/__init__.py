@@ -1,5 +1,9 @@
 """The `itbcheck` command. It parses arguments, calls the core, renders, and picks the exit
-code; nothing else. Exit codes are documented in docs/exit-codes.md."""
+code; nothing else. Exit codes are documented in docs/exit-codes.md.
+
+The top layer: it may import every other part of itbcheck, and it is the only one that writes
+to a terminal (typer, rich, matplotlib and uvicorn are imported here and nowhere else; see
+docs/architecture.md). Heavy parts are imported inside the command that needs them."""
 
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -132,7 +137,7 @@ def _check_file(
     return outcome, entry
 
 
-@app.command()
+@app.command(short_help="Check one record and give CLEAR, CAUTION or STOP.")
 @guarded
 def check(  # noqa: PLR0917  # typer reads the options from the signature
     record: Annotated[str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.")],
@@ -188,7 +193,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
     raise typer.Exit(int(ExitCode[result.verdict.value]))
 
 
-@app.command()
+@app.command(short_help="Explain a finding code, or list them all.")
 @guarded
 def explain(
     code: Annotated[

@@ -56,7 +56,11 @@ NoHistoryOption = Annotated[
 ]
 OperatorOption = Annotated[
     str | None,
-    typer.Option(envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."),
+    typer.Option(
+        envvar="ITBCHECK_OPERATOR",
+        metavar="NAME",
+        help="Who runs the check; default: the login name.",
+    ),
 ]
 
 

@@ -8,8 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from itbcheck.simulation import Simulation
-from itbcheck.sweep import VERDICT_OF_RANK, Plan, VerdictMap
+from itbcheck.lab.simulation import Simulation
+from itbcheck.lab.sweep import VERDICT_OF_RANK, Plan, VerdictMap
 from itbcheck.units import format_number
 
 MISSING = "--plot needs matplotlib, which is not installed: pip install 'itbcheck[plot]'"

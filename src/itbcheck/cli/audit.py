@@ -60,7 +60,7 @@ def _read(log: Path) -> bytes:
 
 def _verified(log: Path, *more: str) -> tuple[bytes, int, str]:
     """The log's bytes, head seq and head hash, once its whole chain verifies."""
-    from itbcheck.auditchain import verify as verify_chain
+    from itbcheck.audit.chain import verify as verify_chain
 
     data = _read(log)
     result = verify_chain(data)
@@ -85,7 +85,7 @@ def _zone(name: str) -> dt.tzinfo:
         ) from None
 
 
-@audit_app.command()
+@audit_app.command(short_help="Recompute the hash chain; name the first bad line.")
 @guarded
 def verify(
     log: LogArgument = None,
@@ -102,8 +102,8 @@ def verify(
     ] = None,
 ) -> None:
     """Recompute the hash chain and report the first bad line; exit 0 only if all verifies."""
-    from itbcheck.auditchain import verify as verify_chain
-    from itbcheck.auditsign import checkpoint_problem, load_public_key
+    from itbcheck.audit.chain import verify as verify_chain
+    from itbcheck.audit.sign import checkpoint_problem, load_public_key
 
     path = log_path(log)
     if checkpoint is not None and public_key is None:
@@ -141,7 +141,7 @@ def verify(
 
 
 def _signing_key(option: Path | None) -> Ed25519PrivateKey:
-    from itbcheck.auditsign import SIGNING_KEY_ENV, load_private_key, signing_key_path
+    from itbcheck.audit.sign import SIGNING_KEY_ENV, load_private_key, signing_key_path
     from itbcheck.exceptions import ConfigurationError, Problem
 
     path = signing_key_path(option, os.environ)
@@ -158,8 +158,8 @@ def _signing_key(option: Path | None) -> Ed25519PrivateKey:
 def _exported(
     chosen: list[dict[str, object]], output_format: ExportFormat, zone: dt.tzinfo
 ) -> bytes:
-    from itbcheck.auditexport import to_csv, to_jsonl
-    from itbcheck.auditworkbook import to_xlsx
+    from itbcheck.audit.export import to_csv, to_jsonl
+    from itbcheck.audit.workbook import to_xlsx
 
     if output_format is ExportFormat.XLSX:
         return to_xlsx(chosen, zone)
@@ -167,7 +167,7 @@ def _exported(
     return text.encode("utf-8")
 
 
-@audit_app.command()
+@audit_app.command(short_help="Export a date range as CSV, Excel or JSON lines.")
 @guarded
 def export(  # noqa: PLR0917  # typer reads the options from the signature
     log: LogArgument = None,
@@ -178,10 +178,12 @@ def export(  # noqa: PLR0917  # typer reads the options from the signature
         ExportFormat, typer.Option("--format", help="csv (default), xlsx or jsonl.")
     ] = ExportFormat.CSV,
     since: Annotated[
-        dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")
+        dt.datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="First day."),
     ] = None,
     until: Annotated[
-        dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day.")
+        dt.datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Last day."),
     ] = None,
     zone_name: ZoneOption = "UTC",
     signing_key: Annotated[
@@ -200,8 +202,8 @@ def export(  # noqa: PLR0917  # typer reads the options from the signature
     ] = False,
 ) -> None:
     """Export a date range as CSV, an Excel workbook or JSON lines, with a signed checkpoint."""
-    from itbcheck.auditexport import entries_of, within
-    from itbcheck.auditsign import checkpoint as make_checkpoint
+    from itbcheck.audit.export import entries_of, within
+    from itbcheck.audit.sign import checkpoint as make_checkpoint
 
     if not output:
         raise fail(["--output FILE (or -o - for standard output) is required"], ExitCode.USAGE)
@@ -240,8 +242,8 @@ def export(  # noqa: PLR0917  # typer reads the options from the signature
 @guarded
 def summary(log: LogArgument = None, zone_name: ZoneOption = "UTC") -> None:
     """Counts of checks by verdict, finding code, operator and day."""
-    from itbcheck.auditexport import entries_of
-    from itbcheck.auditexport import summary as count
+    from itbcheck.audit.export import entries_of
+    from itbcheck.audit.export import summary as count
 
     zone = _zone(zone_name)
     data, _, _ = _verified(log_path(log))

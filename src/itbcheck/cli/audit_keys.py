@@ -27,7 +27,7 @@ def keygen(
     ],
 ) -> None:
     """Make the Ed25519 key pair that signs export checkpoints; neither file may exist yet."""
-    from itbcheck.auditsign import key_id, load_public_key, new_key_pair, write_new_file
+    from itbcheck.audit.sign import key_id, load_public_key, new_key_pair, write_new_file
 
     taken = [str(path) for path in (private_key, public_key) if path.exists()]
     if taken:

@@ -18,8 +18,8 @@ from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded
 from itbcheck.exceptions import Problem
 
 if TYPE_CHECKING:
+    from itbcheck.lab.scenarios import Outcome
     from itbcheck.profiles import ProfileReport
-    from itbcheck.scenarios import Outcome
 
 profiles_app = typer.Typer(help="List, show and validate pump profiles.", no_args_is_help=True)
 scenarios_app = typer.Typer(
@@ -56,7 +56,7 @@ def _problem_text(problem: Problem) -> str:
     return printable(f"{problem.location}: {problem.message}") + shown
 
 
-@profiles_app.command("list")
+@profiles_app.command("list", short_help="List the shipped pump profiles.")
 @guarded
 def list_profiles() -> None:
     """List the shipped pump profiles and how many of their facts are not verified."""
@@ -74,7 +74,7 @@ def list_profiles() -> None:
         typer.echo(f"  {report.profile.description}")
 
 
-@profiles_app.command()
+@profiles_app.command(short_help="Show every fact of a profile, with its source.")
 @guarded
 def show(
     name: Annotated[str, typer.Argument(help="A profile name, e.g. synchromed-ii-20ml.")],
@@ -109,15 +109,20 @@ def _report_lines(report: ProfileReport) -> list[str]:
     return lines
 
 
-@profiles_app.command()
+@profiles_app.command(short_help="Report every problem and unverified fact of profiles.")
 @guarded
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Profile files (TOML); default: every shipped profile."),
+        typer.Argument(
+            metavar="FILE",
+            hidden=True,  # typer would show its type as `<list[Path]>`; the docstring says it
+        ),
     ] = None,
 ) -> None:
     """Report every problem and every missing or unverified fact of pump profile files.
+
+    FILE... are profile files (TOML); without them, every shipped profile is validated.
     Exit 0 when all are valid (warnings allowed), 4 otherwise."""
     from itbcheck.profiles import validate_profile_file, validate_shipped_profiles
 
@@ -156,8 +161,8 @@ def schema(
 
 
 def _outcome_lines(outcome: Outcome) -> list[str]:
+    from itbcheck.lab.scenarios import Status
     from itbcheck.output import printable
-    from itbcheck.scenarios import Status
 
     indent = " " * 9
     lines = [f"{outcome.status.name:<8} {printable(outcome.source)}"]
@@ -178,7 +183,7 @@ def _outcome_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
-@scenarios_app.command("run")
+@scenarios_app.command("run", short_help="Check every scenario against its expected result.")
 @guarded
 def run_scenarios(
     folder: Annotated[
@@ -188,9 +193,9 @@ def run_scenarios(
 ) -> None:
     """Check every scenario's record and compare the verdict and codes with the expected ones.
     Writes no audit entry. Exit 0 when all pass, 1 when any fails or is invalid."""
+    from itbcheck.lab.scenarios import Status, run_file, scenario_files
     from itbcheck.policy import load_policy
     from itbcheck.profiles import profiles_folder
-    from itbcheck.scenarios import Status, run_file, scenario_files
 
     loaded = load_policy(policy)
     profiles_folder()  # no profiles at all is itbcheck's set-up (exit 4), not a failed scenario
@@ -214,5 +219,5 @@ def run_scenarios(
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the itbcheck app."""
     app.add_typer(profiles_app, name="profiles")
-    app.command()(schema)
+    app.command(short_help="Print the JSON Schema of a record, profile or policy.")(schema)
     app.add_typer(scenarios_app, name="scenarios")

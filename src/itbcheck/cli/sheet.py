@@ -309,4 +309,6 @@ def _echo(text: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the itbcheck app."""
-    app.command()(guarded(sheet))
+    app.command(short_help="Check every visit of a refill sheet, one verdict a row.")(
+        guarded(sheet)
+    )

@@ -118,8 +118,8 @@ def reservoir_plot(result: CheckResult) -> dict[str, Any] | None:
     """The reservoir over time as SVG coordinates: nominal and both ends of the accuracy band
     from `simulation.simulate`, the alarm volume and the appointment. None when nothing flows
     (there is no date to show) or the horizon is too long to step through."""
-    from itbcheck.simulation import simulate
-    from itbcheck.variants import VariantError
+    from itbcheck.lab.simulation import simulate
+    from itbcheck.lab.variants import VariantError
 
     outlook = result.forecast
     if outlook.days_to_alarm_nominal is None:

@@ -13,7 +13,7 @@ from typing import Any
 from itbcheck import __version__
 from itbcheck.assessment import Outcome, assess
 from itbcheck.audit import write_entry
-from itbcheck.auditchain import Appended
+from itbcheck.audit.chain import Appended
 from itbcheck.exceptions import ConfigurationError
 from itbcheck.history.lookup import HistorySession, stored_visit
 from itbcheck.history.model import History

@@ -1,7 +1,7 @@
 """The audit log: one JSON line per check, rejected input included, never a raw identifier.
 
 Entries are built with structlog and written by `_AuditSink` into the hash chain of
-`auditchain`: one write under an exclusive lock, fsynced before the command may report
+`itbcheck.audit.chain`: one write under an exclusive lock, fsynced before the command may report
 anything. `check` writes one entry so; `sheet` queues the entries of many rows in an
 `AuditBatch` and appends them together, one lock and one fsync per batch.
 Patient identifiers and pump serials appear only as keyed HMAC-SHA256 tokens; with no key
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from itbcheck.auditchain import Appended, ChainError, append_many
+from itbcheck.audit.chain import Appended, ChainError, append_many
 from itbcheck.exceptions import AuditWriteError, ConfigurationError, Problem
 
 KEY_ENV = "ITBCHECK_AUDIT_KEY"

@@ -4,7 +4,7 @@ Each line is one entry in canonical JSON (sorted keys, no spaces, UTF-8, no NaN)
 the SHA-256 of the entry without its `hash` key; `prev_hash` is the previous entry's hash, so
 an edit, a deletion, a reordering or an insertion anywhere breaks the chain. Truncating the
 tail or rewriting the whole log with fresh hashes does not: a signed checkpoint kept by the
-receiver of an export catches those (`auditsign`, and `head_problem` below; RFC 6962's
+receiver of an export catches those (`audit.sign`, and `head_problem` below; RFC 6962's
 principle).
 
 Appends take an exclusive lock, read the head, and write the new lines (with any quarantine
@@ -345,7 +345,7 @@ def verify(data: bytes, resume: Resume = Resume()) -> Verification:
 
 def head_problem(seq: int, head_hash: str, data: bytes) -> str | None:
     """Why the log does not extend a checkpoint of entry `seq` with hash `head_hash`, or None.
-    Catches truncation and rewrites; the checkpoint's own signature is `auditsign`'s."""
+    Catches truncation and rewrites; the checkpoint's own signature is `audit.sign`'s."""
     for _, line, _ in _lines(data):
         try:
             entry = parse_line(line)

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from itbcheck.auditexport import CSV_COLUMNS, export_row, local_time, text_of
+from itbcheck.audit.export import CSV_COLUMNS, export_row, local_time, text_of
 
 WORKBOOK_COLUMNS = (*CSV_COLUMNS[:2], "utc_offset", *CSV_COLUMNS[2:])
 TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm:ss.000"
