@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 audit_app = typer.Typer(
     help="Verify, export and summarise the audit log; find a patient's token.",
+    short_help="Verify, export, summarise the audit log; find a token.",
     no_args_is_help=True,
 )
 
@@ -33,7 +34,9 @@ LogArgument = Annotated[
 ZoneOption = Annotated[
     str,
     typer.Option(
-        "--tz", help="IANA time zone for times and days, e.g. Europe/London; default: UTC."
+        "--tz",
+        metavar="ZONE",
+        help="IANA time zone for times and days (Europe/London); default UTC.",
     ),
 ]
 
@@ -172,7 +175,10 @@ def _exported(
 def export(  # noqa: PLR0917  # typer reads the options from the signature
     log: LogArgument = None,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="File to write, or - for standard output.")
+        str,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="File to write, or - for standard output."
+        ),
     ] = "",
     output_format: Annotated[
         ExportFormat, typer.Option("--format", help="csv (default), xlsx or jsonl.")

@@ -99,5 +99,5 @@ def token(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `itbcheck audit`."""
-    app.command()(keygen)
-    app.command()(token)
+    app.command(short_help="Make the key pair that signs export checkpoints.")(keygen)
+    app.command(short_help="Print the token to search the log for; audited.")(token)

@@ -224,11 +224,14 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
     date_format: Annotated[
         str | None,
         typer.Option(
-            help="The order of dates the sheet holds when not ISO, e.g. %d/%m/%Y; never guessed."
+            metavar="FORMAT",
+            help="The order of the sheet's dates when not ISO, in strptime codes for day, month "
+            "and year (docs/sheet.md); never guessed.",
         ),
     ] = None,
     delimiter: Annotated[
-        str, typer.Option(help="The CSV separator: ',' (default), or ';' as some Excel saves.")
+        str,
+        typer.Option(metavar="CHAR", help="The CSV separator: ',' (default), or ';' or a tab."),
     ] = ",",
 ) -> None:
     """Check every visit of a refill sheet (CSV, JSON lines or Excel .xlsx): a verdict per row,
