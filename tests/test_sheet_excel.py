@@ -287,3 +287,24 @@ def test_xlsx_sheet_of_every_field_reads_as_the_csv() -> None:
     [csv_row] = _rows(csv_text([cells_of(CLEAR)]))
     [xlsx_row] = _xlsx_rows(xlsx_bytes([cells_of(CLEAR)]))
     assert csv_row.document == xlsx_row.document
+
+
+def test_xlsx_formula_with_a_saved_value_counts_by_that_value() -> None:
+    """A formula Excel computed and saved (=9*2 saved as 18) is read as 18 mL under a header
+    in mL: what the nurse saw in the cell."""
+    import zipfile
+
+    def build(_: object, sheet: Worksheet) -> None:
+        sheet.append([1, "=9*2", "2027-01-15"])
+
+    written = io.BytesIO(_workbook(build))
+    saved = io.BytesIO()
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(saved, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>9*2</f><v />", b"<f>9*2</f><v>18</v>")
+            target.writestr(item, data)
+    [row] = _xlsx_rows(saved.getvalue())
+    assert isinstance(row.document, dict)
+    assert ("18 mL", ()) == (row.document["refill"]["fill_volume"], row.syntax)
