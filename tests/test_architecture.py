@@ -20,6 +20,7 @@ SOURCE = Path(__file__).resolve().parent.parent / "src"
 LAYER_OF_PREFIX = {
     "itbcheck": "foundation",
     "itbcheck.exceptions": "foundation",
+    "itbcheck.settings": "foundation",
     "itbcheck.audit": "audit",
     "itbcheck.history": "history",
     "itbcheck.history.model": "core",

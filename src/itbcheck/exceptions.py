@@ -48,3 +48,12 @@ class AuditWriteError(ItbcheckError, OSError):
 class UnitError(ItbcheckError, ValueError):
     """A quantity's text is not one of the spellings itbcheck accepts. Carries no field name;
     the record layer adds it."""
+
+
+class ConfigFileError(ItbcheckError, ValueError):
+    """The clinic's config file cannot be used: names the file, the key and the value, so
+    nothing runs with settings other than the ones the clinic wrote."""
+
+    def __init__(self, path: str, key: str, value: str, reason: str) -> None:
+        self.path, self.key, self.value, self.reason = path, key, value, reason
+        super().__init__(f"config file {path}: {key} = {value}: {reason}")

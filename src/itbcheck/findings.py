@@ -17,10 +17,14 @@ class Severity(enum.IntEnum):
 
 
 class Hazard(enum.StrEnum):
+    """What may happen to the patient. EITHER: the error can go both ways (more or less drug
+    than intended), and which one is not known from the record."""
+
     OVERDOSE = "overdose"
     WITHDRAWAL = "withdrawal"
     DEVICE = "device"
     RECORD = "record"
+    EITHER = "either"
 
 
 class Verdict(enum.StrEnum):

@@ -1,9 +1,9 @@
 """Everything itbcheck shows a person or another program. The core never prints; this does.
 
 Human output is plain text for an 80-column terminal, the verdict first; colour only on a
-terminal and never when NO_COLOR is set. JSON output is a versioned document whose shape is
-pinned by tests/test_output_contract.py. Text that came from the input is stripped of control
-characters before it reaches a terminal.
+terminal (or with a non-empty FORCE_COLOR) and never when NO_COLOR is non-empty. JSON output
+is a versioned document whose shape is pinned by tests/test_output_contract.py. Text that came
+from the input is stripped of control characters before it reaches a terminal.
 """
 
 from __future__ import annotations

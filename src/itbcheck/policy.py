@@ -98,6 +98,11 @@ class HistoryPolicy(_Section):
     source: Source
 
 
+class ServicePolicy(_Section):
+    eri_to_end_of_service: Duration
+    source: Source
+
+
 class Policy(_Section):
     policy_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     daily_dose: DailyDosePolicy
@@ -113,6 +118,7 @@ class Policy(_Section):
     flex: FlexPolicy
     bridge: BridgePolicy
     history: HistoryPolicy
+    service: ServicePolicy
 
 
 def _consistency_problems(policy: Policy) -> list[Problem]:

@@ -118,12 +118,19 @@ def profiles_folder() -> Traversable:
     )
 
 
-def profile_names() -> list[str]:
+def shipped_profile_names() -> list[str]:
     return sorted(
         entry.name.removesuffix(".toml")
         for entry in profiles_folder().iterdir()
         if entry.name.endswith(".toml")
     )
+
+
+def profile_names() -> list[str]:
+    """Every profile a record may name: the shipped ones and the site's (site.py)."""
+    from itbcheck.site import site_profiles
+
+    return sorted([*shipped_profile_names(), *site_profiles()])
 
 
 def _decimal_percent(data: dict[str, object]) -> None:
@@ -300,7 +307,7 @@ def validate_shipped_profiles() -> list[ProfileReport]:
             f"pump_profiles/{name}.toml",
             name,
         )
-        for name in profile_names()
+        for name in shipped_profile_names()
     ]
 
 
@@ -313,12 +320,29 @@ def parse_profile(text: str, source: str, file_name: str | None = None) -> PumpP
 
 
 def load_profile(name: str) -> PumpProfile:
-    """The shipped profile called `name`. Names are plain words, so they cannot leave the
-    profiles folder."""
-    if not PROFILE_NAME.fullmatch(name) or name not in profile_names():
+    """The shipped or site profile called `name`. Names are plain words, so they cannot leave
+    the profiles folders."""
+    from itbcheck.site import site_profiles
+
+    site = site_profiles()
+    if name in site:
+        return site_profile(site[name])
+    if not PROFILE_NAME.fullmatch(name) or name not in shipped_profile_names():
         known = ", ".join(profile_names())
         raise ConfigurationError(
             [Problem("pump.profile", f"unknown pump profile; known: {known}", name)], "profiles"
         )
     text = (profiles_folder() / f"{name}.toml").read_text("utf-8")
     return parse_profile(text, f"pump_profiles/{name}.toml", name)
+
+
+def site_profile(path: Path) -> PumpProfile:
+    """A site's profile file, held to the same rules as a shipped one."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise ConfigurationError(
+            [Problem("profile", f"cannot read: {reason}", kind="unreadable")], str(path)
+        ) from None
+    return parse_profile(text, str(path), path.stem)

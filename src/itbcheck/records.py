@@ -61,7 +61,13 @@ class Pump(_Model):
         "when unknown ('0 mL' is refused: every catheter holds drug).",
     )
     end_of_service: CalendarDate | None = Field(
-        default=None, description="Elective replacement (ERI) or end-of-service date, if shown."
+        default=None,
+        description="End-of-service (EOS) date, if shown: the day the pump stops delivering.",
+    )
+    elective_replacement: CalendarDate | None = Field(
+        default=None,
+        description="Elective replacement indicator (ERI) date, if shown: replace the pump "
+        "before its end of service.",
     )
 
 
@@ -76,6 +82,11 @@ class Refill(_Model):
     )
     previous_fill_volume: Volume | None = Field(
         default=None, description="Reservoir volume after the previous refill."
+    )
+    previous_fill_date: CalendarDate | None = Field(
+        default=None,
+        description="Date of the previous refill (pump log or last refill sheet); with it a "
+        "residual near full can be told apart from an early refill.",
     )
     dispensed_concentration: Concentration = Field(description="Concentration in the syringe.")
     programmed_concentration: Concentration = Field(
@@ -215,7 +226,7 @@ def parse_record(data: object, source: str = "record") -> Record:
         record = Record.model_validate(data)
     except ValidationError as error:
         raise InvalidRecordError(problems_from(error), source) from None
-    problems = _schedule_problems(record)
+    problems = _schedule_problems(record) + _date_problems(record)
     if problems:
         raise InvalidRecordError(problems, source)
     return record
@@ -248,4 +259,31 @@ def _schedule_problems(record: Record) -> list[Problem]:
                     "flex_schedule",
                 )
             )
+    return problems
+
+
+def _date_problems(record: Record) -> list[Problem]:
+    """Dates that contradict each other: a previous refill after this visit, or an elective
+    replacement date after the end of service it warns of."""
+    problems: list[Problem] = []
+    filled = record.refill.previous_fill_date
+    if filled is not None and filled > record.visit_time.date():
+        problems.append(
+            Problem(
+                "refill.previous_fill_date",
+                "the previous refill must be on or before the day of this visit",
+                shown(filled.isoformat()),
+                "date_order",
+            )
+        )
+    eri, eos = record.pump.elective_replacement, record.pump.end_of_service
+    if eri is not None and eos is not None and eri > eos:
+        problems.append(
+            Problem(
+                "pump.elective_replacement",
+                "the elective replacement date must be on or before the end of service",
+                shown(eri.isoformat()),
+                "date_order",
+            )
+        )
     return problems

@@ -29,12 +29,12 @@ ENTRY_SCHEMA = 1
 
 
 def default_log_path(environ: Mapping[str, str]) -> Path:
-    """$ITBCHECK_AUDIT_LOG, else $XDG_STATE_HOME/itbcheck/audit.jsonl, else
-    ~/.local/state/itbcheck/audit.jsonl."""
-    if environ.get(LOG_ENV):
-        return Path(environ[LOG_ENV])
-    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "itbcheck" / "audit.jsonl"
+    """$ITBCHECK_AUDIT_LOG, else the config file's `audit_log`, else audit.jsonl in this
+    platform's state folder (`itbcheck.settings`; on Linux $XDG_STATE_HOME/itbcheck, by default
+    ~/.local/state/itbcheck)."""
+    from itbcheck.settings import in_force
+
+    return Path(str(in_force(environ)["audit_log"].value))
 
 
 def load_key(environ: Mapping[str, str]) -> bytes | None:

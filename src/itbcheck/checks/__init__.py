@@ -10,6 +10,7 @@ from itbcheck.checks import (
     dose,
     fill,
     history,
+    patient,
     reservoir,
     residual,
     restart,
@@ -34,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     *bridge.CHECKS,
     *restart.CHECKS,
     *history.CHECKS,
+    *patient.CHECKS,
 )
 
 

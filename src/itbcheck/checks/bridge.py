@@ -20,7 +20,7 @@ _SOURCE = (
 BRIDGE_MISSING = CodeInfo(
     code="BRIDGE_MISSING",
     severity=Severity.STOP,
-    hazard=Hazard.WITHDRAWAL,
+    hazard=Hazard.EITHER,
     title="Concentration change without a bridge bolus",
     meaning="The concentration changes at this refill and no bridge bolus is programmed. Until "
     "the dead volume clears, the patient receives dose x C_old / C_new: too little when the new "
@@ -33,7 +33,7 @@ BRIDGE_MISSING = CodeInfo(
 BRIDGE_INCORRECT = CodeInfo(
     code="BRIDGE_INCORRECT",
     severity=Severity.STOP,
-    hazard=Hazard.OVERDOSE,
+    hazard=Hazard.EITHER,
     title="Bridge bolus does not clear the dead volume at the old drug's rate",
     meaning="The bridge bolus volume differs from the dead volume, or its flow from dose / C_old, "
     "by more than the policy's tolerance (5 % by default); or a bridge is programmed with no "
@@ -172,6 +172,7 @@ def check_unneeded_bridge(context: CheckContext) -> Iterator[Finding]:
     yield finding(
         BRIDGE_INCORRECT,
         severity=Severity.CAUTION,
+        hazard=Hazard.OVERDOSE,  # the same drug given as an extra bolus: only ever more
         message=f"A bridge bolus of {format_quantity(bridge.volume.value, 'mL')} is programmed, "
         f"but the concentration does not change ({format_quantity(new, 'mcg/mL')}).",
         action="A bridge is only for a concentration change: remove it unless the physician "

@@ -13,7 +13,7 @@ from itbcheck.units import format_number, format_quantity
 CONCENTRATION_MISMATCH = CodeInfo(
     code="CONCENTRATION_MISMATCH",
     severity=Severity.STOP,
-    hazard=Hazard.OVERDOSE,
+    hazard=Hazard.EITHER,
     title="Programmer concentration differs from the syringe",
     meaning="The concentration entered in the programmer is not the one dispensed. The pump "
     "sets its flow from the programmed concentration, so the patient receives the prescribed "
@@ -41,10 +41,12 @@ CONCENTRATION_SCREENING = CodeInfo(
 CONCENTRATION_NONSTANDARD = CodeInfo(
     code="CONCENTRATION_NONSTANDARD",
     severity=Severity.CAUTION,
-    hazard=Hazard.OVERDOSE,
+    hazard=Hazard.EITHER,
     title="Non-standard concentration",
     meaning="The dispensed concentration is not a commercial refill strength (500, 1000 or 2000 "
-    "mcg/mL by default), so it was diluted or compounded.",
+    "mcg/mL by default), so it was diluted or compounded. Hazard either: compounded product is "
+    "found both stronger and weaker than its label, so the patient may get more or less than "
+    "prescribed.",
     why="Compounded intrathecal baclofen is often off strength: over 40 % of samples were more "
     "than 5 % off and 22 % more than 10 % off.",
     source="[4] Compounded ITB potency 2009; [5] Compounded ITB potency 2012. Commercial "

@@ -28,7 +28,9 @@ from itbcheck.cli._handling import (
     VisitStoreOption,
     fail,
     guarded,
+    policy_in_force,
     showing,
+    use_colour,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
@@ -38,7 +40,7 @@ if TYPE_CHECKING:  # imported only when a record is checked, to keep the start f
 app = typer.Typer(
     name="itbcheck",
     help="Safety checks for intrathecal baclofen pump refills and programming.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -60,9 +62,16 @@ def _root(
     """Safety checks for intrathecal baclofen pump refills and programming."""
 
 
+# A file with one of these endings holds many visits, one per row: `sheet` checks it.
+SHEET_SUFFIXES = (".csv", ".jsonl", ".xlsx")
+
+
 def _read_input(record: str) -> bytes:
     from itbcheck.reading import MAX_INPUT_BYTES
 
+    if record.lower().endswith(SHEET_SUFFIXES):
+        problem = f"a sheet of visits, not one record: check it with 'itbcheck sheet {record}'"
+        raise InvalidRecordError([Problem("record", problem, kind="sheet")], record)
     try:
         if record == "-":
             return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
@@ -76,9 +85,10 @@ def _read_input(record: str) -> bytes:
 
 
 def _login_name() -> str:
-    import getpass  # only when no operator is given
+    """The operator when none is given: the config file's, else the login name."""
+    from itbcheck.cli._handling import operator_in_force
 
-    return getpass.getuser()
+    return operator_in_force()
 
 
 def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,7 +136,7 @@ def _check_file(
         "<stdin>" if record == "-" else record,
         fields=fields,
         key=lambda: audit.load_key(environ),
-        policy=lambda: load_policy(policy),
+        policy=lambda: load_policy(policy_in_force(policy)),
         history=history.lookup,
     )
     entry = _audit(log_path, outcome.event, outcome.entry)
@@ -188,8 +198,8 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         if output_format is OutputFormat.JSON:
             typer.echo(to_json(result_document(result, source)), nl=False)
         else:
-            colour = sys.stdout.isatty() and "NO_COLOR" not in environ
-            typer.echo(render_human(result, source, colour=colour), nl=False)
+            colour = use_colour(sys.stdout, environ)
+            typer.echo(render_human(result, source, colour=colour), nl=False, color=colour)
     raise typer.Exit(int(ExitCode[result.verdict.value]))
 
 
@@ -220,9 +230,11 @@ def explain(
 # Sub-command modules need nothing from this one, so they are imported last.
 from itbcheck.cli import audit_keys, history, profiles, sheet, simulate, web  # noqa: E402
 from itbcheck.cli.audit import audit_app  # noqa: E402
+from itbcheck.cli.config import config_app  # noqa: E402
 
 audit_keys.register(audit_app)
 app.add_typer(audit_app, name="audit")
+app.add_typer(config_app, name="config")
 profiles.register(app)
 simulate.register(app)
 sheet.register(app)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded
+from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded, policy_in_force
 from itbcheck.exceptions import Problem
 
 if TYPE_CHECKING:
@@ -59,10 +59,19 @@ def _problem_text(problem: Problem) -> str:
 @profiles_app.command("list", short_help="List the shipped pump profiles.")
 @guarded
 def list_profiles() -> None:
-    """List the shipped pump profiles and how many of their facts are not verified."""
-    from itbcheck.profiles import facts_of, profile_names, validate_shipped_profiles
+    """List the shipped and site pump profiles and how many of their facts are not verified."""
+    from itbcheck.profiles import (
+        facts_of,
+        shipped_profile_names,
+        validate_profile_file,
+        validate_shipped_profiles,
+    )
+    from itbcheck.site import site_profiles
 
-    for name, report in zip(profile_names(), validate_shipped_profiles(), strict=True):
+    site = site_profiles()
+    names = [*shipped_profile_names(), *(f"{name} (site)" for name in site)]
+    reports = [*validate_shipped_profiles(), *map(validate_profile_file, site.values())]
+    for name, report in zip(names, reports, strict=True):
         if report.profile is None:
             typer.echo(f"{name:<24} INVALID: run 'itbcheck profiles validate' for the problems")
             continue
@@ -79,12 +88,16 @@ def list_profiles() -> None:
 def show(
     name: Annotated[str, typer.Argument(help="A profile name, e.g. synchromed-ii-20ml.")],
 ) -> None:
-    """Show every fact of a shipped profile: its value, whether it is verified, its source."""
+    """Show every fact of a shipped or site profile: its value, whether it is verified, its
+    source."""
     from itbcheck.profiles import facts_of, load_profile, profile_names, written
 
     if name not in profile_names():
         raise fail(
-            [f"error: unknown pump profile {name!r}; run 'itbcheck profiles list'"],
+            [
+                f"error: unknown pump profile {name!r}; known: {', '.join(profile_names())} "
+                "(itbcheck profiles list)"
+            ],
             ExitCode.USAGE,
         )
     profile = load_profile(name)
@@ -122,11 +135,17 @@ def validate(
 ) -> None:
     """Report every problem and every missing or unverified fact of pump profile files.
 
-    FILE... are profile files (TOML); without them, every shipped profile is validated.
+    FILE... are profile files (TOML); without them, every shipped and site profile is validated.
     Exit 0 when all are valid (warnings allowed), 4 otherwise."""
     from itbcheck.profiles import validate_profile_file, validate_shipped_profiles
+    from itbcheck.site import site_profiles
 
-    reports = [validate_profile_file(p) for p in paths] if paths else validate_shipped_profiles()
+    if not paths:
+        paths = list(site_profiles().values())
+        reports = validate_shipped_profiles()
+    else:
+        reports = []
+    reports += [validate_profile_file(p) for p in paths]
     for report in reports:
         typer.echo("\n".join(_report_lines(report)))
     invalid = sum(not report.valid for report in reports)
@@ -190,6 +209,12 @@ def run_scenarios(
         Path, typer.Argument(help="Folder of scenario files, or one scenario file.", exists=True)
     ],
     policy: PolicyOption = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit", metavar="FILE", help="Also write the results to FILE as JUnit XML, for CI."
+        ),
+    ] = None,
 ) -> None:
     """Check every scenario's record and compare the verdict and codes with the expected ones.
     Writes no audit entry. Exit 0 when all pass, 1 when any fails or is invalid."""
@@ -197,7 +222,7 @@ def run_scenarios(
     from itbcheck.policy import load_policy
     from itbcheck.profiles import profiles_folder
 
-    loaded = load_policy(policy)
+    loaded = load_policy(policy_in_force(policy))
     profiles_folder()  # no profiles at all is itbcheck's set-up (exit 4), not a failed scenario
     paths = scenario_files(folder) if folder.is_dir() else [folder]
     if not paths:
@@ -207,6 +232,8 @@ def run_scenarios(
     outcomes = [run_file(path, loaded) for path in paths]
     for outcome in outcomes:
         typer.echo("\n".join(_outcome_lines(outcome)))
+    if junit is not None:
+        _write_junit(junit, outcomes)
     counts = Counter(outcome.status for outcome in outcomes)
     typer.echo(
         f"{counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
@@ -214,6 +241,18 @@ def run_scenarios(
     )
     if counts[Status.PASSED] != len(outcomes):
         raise typer.Exit(int(ExitCode.SCENARIOS_FAILED))
+
+
+def _write_junit(path: Path, outcomes: list[Outcome]) -> None:
+    from itbcheck.cli._junit import junit_xml
+
+    try:
+        path.write_bytes(junit_xml(outcomes, _outcome_lines))
+    except OSError as error:
+        raise fail(
+            [f"error: cannot write {path} ({error.strerror or type(error).__name__})"],
+            ExitCode.OUTPUT_FAILED,
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -31,6 +31,7 @@ from itbcheck.cli._handling import (
     VisitStoreOption,
     fail,
     guarded,
+    policy_in_force,
     showing,
 )
 from itbcheck.cli._sheet_rows import result_of, row_document, table_lines, visit_of
@@ -276,7 +277,7 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
         key = None
         try:
             key = audit.load_key(environ)
-            setup = (key, load_policy(policy), dialect)
+            setup = (key, load_policy(policy_in_force(policy)), dialect)
             profiles_folder()  # none at all: nothing is checked (exit 4), not a failure per row
             with _open(file) as stream:
                 _check_rows(stream, name, run, fields, setup)
@@ -301,9 +302,9 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
 
 
 def _login_name() -> str:
-    import getpass
+    from itbcheck.cli._handling import operator_in_force
 
-    return getpass.getuser()
+    return operator_in_force()
 
 
 def _echo(text: str) -> None:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded
+from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded, policy_in_force
 
 RecordArgument = Annotated[
     str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.", show_default=False)
@@ -238,7 +238,7 @@ def sweep(
             pyplot()
         grid = _grid(grid_file, given)
         base, source = _base(record, edits)
-        loaded_policy = load_policy(policy)
+        loaded_policy = load_policy(policy_in_force(policy))
         plan = plan_sweep(base, grid, loaded_policy, source)
     verdicts, codes = Counter[str](), Counter[str]()
     heat = VerdictMap(plan) if plot is not None else None
