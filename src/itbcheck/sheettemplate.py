@@ -64,11 +64,13 @@ COLUMNS = (
     "overrides[0].approved_limit",
     "overrides[0].approver",
     "overrides[0].reason",
+    "pump.elective_replacement",
+    "refill.previous_fill_date",
 )
 EXAMPLE = (  # noqa: SIM905  # the first row of examples/refill-day.csv, as written there
     "1,2026-11-27T08:30:00+00:00,MRN-00412345,spinal,42,false,synchromed-ii-20ml,NGP100234H,"
     "running,,,baclofen,reservoir,2000 mcg/mL,,2000 mcg/mL,2000 mcg/mL,3.1 mL,3 mL,18 mL,18 mL,"
-    "2 mL,400 mcg/day,2026-08-20T09:00:00+00:00,,continuous,480 mcg/day,,,,,2027-01-15,,,,"
+    "2 mL,400 mcg/day,2026-08-20T09:00:00+00:00,,continuous,480 mcg/day,,,,,2027-01-15,,,,,,"
 ).split(",")
 _CHOICES = {
     "patient.origin": ["spinal", "cerebral"],
