@@ -26,10 +26,22 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.fields import Duration, Volume, VolumeRate, problems_from, shown
+from itbcheck.fields import (
+    BolusDose,
+    Concentration,
+    DoseRate,
+    Duration,
+    PositiveVolume,
+    Volume,
+    VolumeRate,
+    problems_from,
+    shown,
+)
 from itbcheck.units import Measured
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
@@ -69,6 +81,35 @@ class PercentFact(_Fact):
     percent: Percent | None = None
 
 
+class ResolutionFact(_Fact):
+    """The smallest step the pump's programmer accepts for each kind of number a nurse types.
+    Only for showing numbers (rounded to a step, in the safe direction); never a limit."""
+
+    dose_rate: DoseRate
+    bolus_dose: BolusDose
+    volume: PositiveVolume
+    volume_rate: VolumeRate
+    concentration: Concentration
+    days: Duration  # days until the alarm or empty, as the findings give them
+
+    @model_validator(mode="after")
+    def _steps_above_zero(self) -> ResolutionFact:
+        if self.dose_rate.value <= 0 or self.volume_rate.value <= 0:
+            raise PydanticCustomError("resolution", "a programmer step must be above zero")
+        return self
+
+    def steps(self) -> dict[str, Decimal]:
+        """The step for each figure unit, in that unit."""
+        return {
+            "mcg/day": self.dose_rate.value,
+            "mcg": self.bolus_dose.value,
+            "mL": self.volume.value,
+            "mL/day": self.volume_rate.value,
+            "mcg/mL": self.concentration.value,
+            "day": self.days.value / 24,
+        }
+
+
 class PumpProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -85,6 +126,8 @@ class PumpProfile(BaseModel):
     max_rate: VolumeRateFact
     catheter_volume_min: VolumeFact
     catheter_volume_max: VolumeFact
+    # Optional: without it numbers are shown exactly as computed.
+    programmer_resolution: ResolutionFact | None = None
 
     @property
     def version(self) -> str:

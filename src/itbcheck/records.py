@@ -13,7 +13,16 @@ import re
 import typing
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from itbcheck.exceptions import InvalidRecordError, Problem
@@ -33,6 +42,7 @@ from itbcheck.fields import (
     problems_from,
     shown,
 )
+from itbcheck.stages import Stage
 from itbcheck.units import Kind
 
 RECORD_VERSION = 1
@@ -73,9 +83,11 @@ class Pump(_Model):
 
 class Refill(_Model):
     drug: Literal["baclofen"]
-    injection_site: Literal["reservoir", "catheter_access_port"] = Field(
+    injection_site: Literal["reservoir", "catheter_access_port"] | None = Field(
+        default=None,
+        validate_default=True,
         description="Where the drug was injected: the reservoir fill port, or (an error) the "
-        "catheter access port."
+        "catheter access port. Required after programming; a before-fill record leaves it out.",
     )
     previous_concentration: Concentration = Field(
         description="Concentration the pump held before this refill."
@@ -99,10 +111,21 @@ class Refill(_Model):
         default=None, description="Residual volume actually aspirated; '0 mL' if nothing came back."
     )
     fill_volume: Volume
-    programmed_reservoir_volume: Volume = Field(
-        description="Reservoir volume entered in the programmer."
+    programmed_reservoir_volume: Volume | None = Field(
+        default=None,
+        validate_default=True,
+        description="Reservoir volume entered in the programmer. Required after programming; "
+        "a before-fill record leaves it out.",
     )
     low_reservoir_alarm: Volume
+
+    @field_validator("injection_site", "programmed_reservoir_volume", mode="after")
+    @classmethod
+    def _known_after_the_fill(cls, value: object, info: ValidationInfo) -> object:
+        # Fail closed: only a record parsed for the before-fill stage may leave these out.
+        if value is None and stage_of(info) is not Stage.BEFORE_FILL:
+            raise PydanticCustomError("missing", "missing field")
+        return value
 
 
 class Bolus(_Model):
@@ -219,11 +242,22 @@ def is_schema_location(location: str) -> bool:
     return all(part in _FIELD_NAMES for part in parts)
 
 
-def parse_record(data: object, source: str = "record") -> Record:
+def stage_of(info: ValidationInfo) -> Stage:
+    """The stage a record is parsed for; after programming (the complete record) unless the
+    caller says otherwise."""
+    context = info.context if isinstance(info.context, dict) else {}
+    stage = context.get("stage", Stage.AFTER_PROGRAMMING)
+    return stage if isinstance(stage, Stage) else Stage.AFTER_PROGRAMMING
+
+
+def parse_record(
+    data: object, source: str = "record", stage: Stage = Stage.AFTER_PROGRAMMING
+) -> Record:
     """Validate already-loaded data into a `Record`, or raise `InvalidRecordError` listing
-    every problem found."""
+    every problem found. At `Stage.BEFORE_FILL` the fields of `STAGES[stage].not_yet_known`
+    may be left out; every other field is required as always."""
     try:
-        record = Record.model_validate(data)
+        record = Record.model_validate(data, context={"stage": stage})
     except ValidationError as error:
         raise InvalidRecordError(problems_from(error), source) from None
     problems = _schedule_problems(record) + _date_problems(record)

@@ -40,6 +40,7 @@ from itbcheck.sheetlines import (
     open_quote_problem,
     refuse_cr_only,
 )
+from itbcheck.stages import Stage
 
 # Problems of a cell that was left out of the document: the record's own problem for that
 # field (`missing`) would only repeat them.
@@ -74,15 +75,18 @@ class Row:
                 raise InvalidRecordError(list(error.problems), source) from None
         return self.document
 
-    def parse(self, document: object, source: str) -> Record:
-        """The record, or every problem of the row: its compact cells' and the record's."""
+    def parse(
+        self, document: object, source: str, stage: Stage = Stage.AFTER_PROGRAMMING
+    ) -> Record:
+        """The record, or every problem of the row: its compact cells' and the record's.
+        `stage`: the web form's check before the fill parses its row for that stage."""
         if not self.syntax:
-            return parse_record(document, source)
+            return parse_record(document, source, stage)
         # A broken compact cell was left out of the document; the record would only call it
         # missing, so its own problems stand for it.
         broken = {p.location.split("[")[0] for p in self.syntax if p.kind in LEFT_OUT}
         try:
-            parse_record(document, source)
+            parse_record(document, source, stage)
             found: list[Problem] = []
         except InvalidRecordError as error:
             found = [p for p in error.problems if p.location.split("[")[0] not in broken]

@@ -10,6 +10,7 @@ from itbcheck.catheter import trusted_catheter_volume
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
+from itbcheck.rounding import typed_quantity
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
@@ -107,9 +108,9 @@ def check_bridge(context: CheckContext) -> Iterator[Finding]:
             f"{format_quantity(dead, 'mL')} dead volume and no bridge bolus: the patient gets "
             f"{format_quantity(clearing_dose, 'mcg/day')} instead of "
             f"{format_quantity(dose, 'mcg/day')} for {format_number(clearing_days, 1)} days.",
-            action=f"Program a bridge bolus of {format_quantity(dead, 'mL')} at "
-            f"{format_quantity(dose / old, 'mL/day')} (the old concentration's rate), then "
-            "check again.",
+            action=f"Program a bridge bolus of {typed_quantity(dead, 'mL', context.profile)} at "
+            f"{typed_quantity(dose / old, 'mL/day', context.profile)} (the old concentration's "
+            "rate), then check again.",
             figures=figures,
         )
         return
@@ -152,8 +153,8 @@ def check_bridge(context: CheckContext) -> Iterator[Finding]:
             message="The bridge bolus is wrong: "
             + "; and ".join(text for text, _ in problems)
             + ".",
-            action=f"Reprogram the bridge: {format_quantity(dead, 'mL')} at "
-            f"{format_quantity(needed, 'mL/day')}, then check again.",
+            action=f"Reprogram the bridge: {typed_quantity(dead, 'mL', context.profile)} at "
+            f"{typed_quantity(needed, 'mL/day', context.profile)}, then check again.",
             figures=[
                 *figures,
                 Figure("bridge_volume", volume, "mL"),

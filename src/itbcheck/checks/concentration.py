@@ -37,6 +37,7 @@ CONCENTRATION_SCREENING = CodeInfo(
     source="[1] Lioresal label; [2] Gablofen label: 50 mcg/mL is for screening only. The STOP "
     "for a refill is itbcheck's choice.",
     example="dispensed_concentration '50 mcg/mL': STOP.",
+    before_fill_action="Return the syringe to pharmacy and obtain the prescribed refill strength.",
 )
 CONCENTRATION_NONSTANDARD = CodeInfo(
     code="CONCENTRATION_NONSTANDARD",
@@ -94,8 +95,9 @@ def check_concentration_strength(context: CheckContext) -> Iterator[Finding]:
         yield finding(
             CONCENTRATION_SCREENING,
             message=f"{shown} is a screening strength, not a refill strength.",
-            action="Do not fill the pump. Return the syringe to pharmacy and obtain the "
-            "prescribed refill strength.",
+            action="Do not start the pump: it now holds a screening strength. Call the "
+            "physician, who decides how to empty and refill it with the prescribed refill "
+            "strength.",
             figures=[figure],
         )
     elif not is_one_of(dispensed, policy.standard):

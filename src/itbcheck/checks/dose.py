@@ -8,6 +8,7 @@ from decimal import Decimal
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding, step_note
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.records import Override
+from itbcheck.rounding import typed_quantity
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
@@ -101,11 +102,12 @@ def _worst_case_above_ceiling(
         return
     worst = dose * (100 + band) / 100
     highest = ceiling * 100 / (100 + band)
+    typed_highest = typed_quantity(highest, "mcg/day", context.profile, "down")
     figures = [
         _mcg_day("prescribed_daily_dose", dose),
         Figure("accuracy_band", band, "%"),
-        _mcg_day("worst_case_daily_dose", worst),
-        _mcg_day("highest_dose_under_ceiling", highest),
+        Figure("worst_case_daily_dose", worst, "mcg/day", "up"),
+        Figure("highest_dose_under_ceiling", highest, "mcg/day", "down"),
         _mcg_day("hard_ceiling", ceiling),
     ]
     if not context.policy.daily_dose.ceiling_includes_accuracy_band:
@@ -115,8 +117,7 @@ def _worst_case_above_ceiling(
             f"of {format_quantity(ceiling, 'mcg/day')} as programmed, but a "
             f"{context.profile.name} pump may deliver up to {format_number(band)} % more: "
             f"{format_quantity(worst, 'mcg/day')} at worst. The highest dose that stays under "
-            f"the ceiling in this pump is {format_quantity(highest, 'mcg/day')}."
-            + step_note(context.dose),
+            f"the ceiling in this pump is {typed_highest}." + step_note(context.dose),
             action="Confirm the dose with the prescriber, and watch for drowsiness, slow "
             "breathing and low muscle tone; a residual smaller than expected at the next refill "
             "points to an over-infusing pump.",
@@ -129,7 +130,7 @@ def _worst_case_above_ceiling(
         f"{format_quantity(ceiling, 'mcg/day')}, but a {context.profile.name} pump may deliver "
         f"up to {format_number(band)} % more: {format_quantity(worst, 'mcg/day')}, above it; "
         "an override cannot lift it." + step_note(context.dose),
-        action=f"Do not program this dose: at most {format_quantity(highest, 'mcg/day')} in this "
+        action=f"Do not program this dose: at most {typed_highest} in this "
         "pump. Confirm the prescription with the prescriber; the ceiling can only be raised in "
         "the clinic's policy.",
         figures=figures,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
-from itbcheck.findings import Figure, Finding, Hazard, Severity
+from itbcheck.findings import Figure, Finding, Hazard, Rounding, Severity
 from itbcheck.reservoir import date_after, latest_safe_refill, refill_due_by
 from itbcheck.units import format_number
 
@@ -27,6 +27,10 @@ REFILL_AFTER_ALARM = CodeInfo(
     "over-infusion notices.",
     example="40 mL filled, 0.6 mL/day, 2 mL alarm, +14.5 % band: alarm on day 55.3 at worst; "
     "appointment on day 52 CLEAR, on day 53 STOP.",
+    # The alarm dates and the booking advice are computed from the flow (a wrong programmed
+    # strength makes it wrong) and the fill (a fill above capacity is not what the pump holds):
+    # when either is a STOP, this finding is shown as its consequence, and the fix is its fix.
+    follows_from=("CONCENTRATION_MISMATCH", "FILL_ABOVE_CAPACITY"),
 )
 NEXT_REFILL_NOT_AFTER_VISIT = CodeInfo(
     code="NEXT_REFILL_NOT_AFTER_VISIT",
@@ -124,8 +128,9 @@ PUMP_ELECTIVE_REPLACEMENT = CodeInfo(
 )
 
 
-def _days(name: str, value: Decimal) -> Figure:
-    return Figure(name, value, "day")
+def _days(name: str, value: Decimal, rounding: Rounding = "nearest") -> Figure:
+    """Days as a figure; days until the alarm are shown rounded down (`rounding`)."""
+    return Figure(name, value, "day", rounding)
 
 
 def check_refill_date(context: CheckContext) -> Iterator[Finding]:
@@ -150,8 +155,8 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
         Figure("fill_volume", outlook.fill_volume_ml, "mL"),
         Figure("alarm_volume", outlook.alarm_volume_ml, "mL"),
         Figure("daily_volume", outlook.daily_volume_ml_per_day, "mL/day"),
-        _days("days_to_alarm_nominal", nominal),
-        *([_days("days_to_alarm_worst", worst)] if worst is not None else []),
+        _days("days_to_alarm_nominal", nominal, "down"),
+        *([_days("days_to_alarm_worst", worst, "down")] if worst is not None else []),
         _days("margin", margin),
         _days("appointment_days", Decimal(appointment)),
     ]

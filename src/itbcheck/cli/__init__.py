@@ -25,6 +25,7 @@ from itbcheck.cli._handling import (
     OperatorOption,
     OutputFormat,
     PolicyOption,
+    StageOption,
     VisitStoreOption,
     fail,
     guarded,
@@ -33,6 +34,7 @@ from itbcheck.cli._handling import (
     use_colour,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
+from itbcheck.stages import Stage
 
 if TYPE_CHECKING:  # imported only when a record is checked, to keep the start fast
     from itbcheck.assessment import Outcome
@@ -115,10 +117,11 @@ def _check_file(
     log_path: Path,
     visit_store: Path | None,
     no_history: bool,
+    stage: Stage = Stage.AFTER_PROGRAMMING,
 ) -> tuple[Outcome, dict[str, Any]]:
     """One record file checked as `check` and `report` check it: against the visits on file,
-    audited, then recorded in the visit store with its entry's `seq`. Returns the outcome and
-    its audit entry."""
+    audited, then recorded in the visit store with its entry's `seq` (a check before the fill
+    is not a visit and is not recorded there). Returns the outcome and its audit entry."""
     from itbcheck import audit
     from itbcheck.assessment import assess
     from itbcheck.policy import load_policy
@@ -138,6 +141,7 @@ def _check_file(
         key=lambda: audit.load_key(environ),
         policy=lambda: load_policy(policy_in_force(policy)),
         history=history.lookup,
+        stage=stage,
     )
     entry = _audit(log_path, outcome.event, outcome.entry)
     history.record(outcome, int(entry["seq"]))
@@ -159,6 +163,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
     operator: OperatorOption = None,
     visit_store: VisitStoreOption = None,
     no_history: NoHistoryOption = False,
+    stage: StageOption = Stage.AFTER_PROGRAMMING,
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
@@ -180,6 +185,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         log_path=log_path,
         visit_store=visit_store,
         no_history=no_history,
+        stage=stage,
     )
     seq = entry["seq"]
     error = outcome.error
@@ -211,7 +217,7 @@ def explain(
     ] = None,
 ) -> None:
     """Explain a finding code: what it means, why it matters, its source and an example."""
-    from itbcheck.checks import catalogue
+    from itbcheck.checks import CHECKS, catalogue
     from itbcheck.output import render_catalogue, render_explain
 
     codes = catalogue()
@@ -224,7 +230,8 @@ def explain(
             [f"error: unknown finding code {code!r}; run 'itbcheck explain' to list them"],
             ExitCode.USAGE,
         )
-    typer.echo(render_explain(info), nl=False)
+    stages = next(check.stages for check in CHECKS if info in check.codes)
+    typer.echo(render_explain(info, stages), nl=False)
 
 
 # Sub-command modules need nothing from this one, so they are imported last.

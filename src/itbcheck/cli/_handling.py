@@ -21,6 +21,7 @@ from itbcheck.exceptions import (
     InvalidRecordError,
     Problem,
 )
+from itbcheck.stages import Stage
 
 
 class ExitCode(enum.IntEnum):
@@ -71,6 +72,17 @@ OperatorOption = Annotated[
         envvar="ITBCHECK_OPERATOR",
         metavar="NAME",
         help="Who runs the check; default: the config file's operator, or the login name.",
+    ),
+]
+
+
+StageOption = Annotated[
+    Stage,
+    typer.Option(
+        metavar="STAGE",
+        show_default=False,
+        help="before-fill: check what is known before injecting (syringe, interrogation, "
+        "residual, planned programming); after-programming (the default): the complete record.",
     ),
 ]
 
