@@ -170,10 +170,10 @@ class _Scaled:
         strengths = math.lcm(line.old_mcg_per_ml.denominator, line.new_mcg_per_ml.denominator)
 
         def whole(value: Fraction, unit: int) -> int:
-            scaled = value * unit
-            if scaled.denominator != 1:  # cannot happen: each unit is a common denominator
+            times, left = divmod(unit, value.denominator)
+            if left:  # cannot happen: each unit is a common denominator
                 raise ArithmeticError(f"{value} is not a whole number of 1/{unit}")
-            return scaled.numerator
+            return value.numerator * times
 
         return cls(
             per_minute=per_minute,
