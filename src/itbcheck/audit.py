@@ -64,6 +64,9 @@ def load_key(environ: Mapping[str, str]) -> bytes | None:
     return key
 
 
+# A row's identifiers are tokenised three times (audit entry, history lookup, visit store):
+# the last few are kept, in memory only, so that is one HMAC each.
+@functools.lru_cache(maxsize=64)
 def pseudonym(key: bytes, kind: str, value: str) -> str:
     """A keyed token for an identifier: stable per key, not reversible without it."""
     mac = _keyed(key).copy()  # the key's HMAC set-up is done once, not for every token
