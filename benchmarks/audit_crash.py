@@ -32,13 +32,20 @@ from pathlib import Path
 WRITER = """
 import os, sys
 from pathlib import Path
-from itbcheck.auditchain import append_many
+from itbcheck.audit.chain import append_many
 log, acks, name, batch = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+backend = None
+if sys.argv[5] == "windows-fake":  # the Windows branch of the lock, msvcrt faked (tests/)
+    sys.path.insert(0, sys.argv[6])
+    sys.modules["msvcrt"] = __import__("tests.fake_msvcrt", fromlist=["locking"])
+    backend = "windows"
 fd = os.open(acks, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 number = 0
 while True:
     ids = [f"{name}-{number + offset}" for offset in range(batch)]
-    append_many(log, [{"schema": 1, "event": "crash_test", "id": entry_id} for entry_id in ids])
+    append_many(
+        log, [{"schema": 1, "event": "crash_test", "id": entry_id} for entry_id in ids], backend
+    )
     os.write(fd, "".join(entry_id + "\\n" for entry_id in ids).encode())
     number += batch
 """
@@ -53,7 +60,7 @@ def _acknowledged(folder: Path) -> list[str]:
 
 def _report(log: Path, acked: list[str], summary: str, elapsed: float) -> bool:
     """Print the figures; True when nothing acknowledged was lost and the chain verifies."""
-    from itbcheck.auditchain import append, verify
+    from itbcheck.audit.chain import append, verify
 
     # A log that lost only its final newline (issue 10 point 13) must still verify, and the
     # final append must terminate it without a quarantine. A torn tail left by the last kill
@@ -109,6 +116,12 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--batch", type=int, default=1, help="entries per append")
+    parser.add_argument(
+        "--lock",
+        choices=["native", "windows-fake"],
+        default="native",
+        help="the lock's branch: this platform's, or Windows' with msvcrt faked (on Linux)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -130,6 +143,8 @@ def main() -> None:
                     str(folder / f"acks-{name}"),
                     name,
                     str(args.batch),
+                    args.lock,
+                    str(Path(__file__).resolve().parent.parent),
                 ]
             )
 
@@ -151,7 +166,7 @@ def main() -> None:
 
         acked = _acknowledged(folder)
         summary = (
-            f"writers: {args.writers}, entries per append: {args.batch}, "
+            f"writers: {args.writers}, entries per append: {args.batch}, lock: {args.lock}, "
             f"kills (SIGKILL): {kills}, processes: {started}"
         )
         sys.exit(0 if _report(log, acked, summary, elapsed) else 1)

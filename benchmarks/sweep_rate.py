@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 from itbcheck.cli._simulate_output import SWEEP_HEADER, sweep_row
-from itbcheck.grid import parse_axis
+from itbcheck.lab.grid import parse_axis
+from itbcheck.lab.sweep import plan_sweep, run_sweep
 from itbcheck.policy import load_policy
 from itbcheck.reading import load_document
-from itbcheck.sweep import plan_sweep, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "examples" / "visit-clear.yaml"

@@ -31,6 +31,10 @@ _ITBCHECK_VARIABLES = (
     "ITBCHECK_OPERATOR",
     "ITBCHECK_DEBUG",
     "NO_COLOR",
+    "FORCE_COLOR",
+    "ITBCHECK_POLICY",
+    "ITBCHECK_SITE_PROFILES",
+    "ITBCHECK_CONFIG",
 )
 
 
@@ -40,6 +44,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ITBCHECK_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
     monkeypatch.setenv("ITBCHECK_OPERATOR", "test-operator")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no developer's config file
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()

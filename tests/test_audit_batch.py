@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from itbcheck.audit import AuditBatch
-from itbcheck.auditchain import (
+from itbcheck.audit.chain import (
     GENESIS,
     append,
     append_many,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from itbcheck.auditchain import verify
+from itbcheck.audit.chain import verify
 from itbcheck.cli import ExitCode
 from tests.conftest import EXAMPLES, TEST_KEY, audit_entries, run_cli
 
@@ -191,7 +191,7 @@ def test_point_13_a_log_that_lost_its_final_newline_keeps_working(
 
 
 def _append_many(path: str, writer: int, count: int) -> None:
-    from itbcheck.auditchain import append
+    from itbcheck.audit.chain import append
 
     for number in range(count):
         append(Path(path), {"schema": 1, "event": "record_checked", "id": f"{writer}-{number}"})

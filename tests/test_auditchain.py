@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from itbcheck.auditchain import (
+from itbcheck.audit.chain import (
     GENESIS,
     ChainError,
     Resume,

@@ -135,7 +135,9 @@ REJECTED = [
     pytest.param(("patient", "renal_impairment"), "no", "valid boolean", id="bool-as-text"),
     pytest.param(("visit_time",), "2026-11-27T10:30:00", "time zone", id="naive-time"),
     pytest.param(("next_refill",), "15/01/2027", "2027-01-15", id="date-format"),
-    pytest.param(("pump", "profile"), "../../etc/passwd", "pattern", id="profile-path"),
+    pytest.param(
+        ("pump", "profile"), "../../etc/passwd", "not a pump profile name", id="profile-path"
+    ),
     pytest.param(
         ("pump", "profile"), "synchromed-iii", "unknown pump profile", id="profile-unknown"
     ),

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-import itbcheck.audit
+import itbcheck.audit.entry
 import itbcheck.checking
-from itbcheck import auditchain, dosing
+from itbcheck import dosing
 from itbcheck.assessment import Outcome, assess, profile_cached_check
-from itbcheck.auditchain import verify
+from itbcheck.audit import chain as auditchain
+from itbcheck.audit.chain import verify
 from itbcheck.cli import ExitCode
 from itbcheck.cli import sheet as sheet_cli
 from itbcheck.policy import load_policy
@@ -318,7 +319,7 @@ def test_entries_are_appended_in_batches_before_rows_are_shown(
 
     monkeypatch.setattr(sheet_cli, "BATCH_ROWS", 3)
     monkeypatch.setattr(sheet_cli, "BATCH_SECONDS", 3600.0)
-    monkeypatch.setattr(itbcheck.audit, "append_many", append_many)
+    monkeypatch.setattr(itbcheck.audit.entry, "append_many", append_many)
     sheet = _write(tmp_path, "day.jsonl", jsonl_text([CLEAR] * 7))
     run_cli("sheet", str(sheet))
     assert [3, 3, 1] == sizes

@@ -15,13 +15,15 @@ RESULT_KEYS = {
     "itbcheck_version",
     "source",
     "verdict",
+    "stage",
+    "final",
     "findings",
     "quantities",
     "reservoir",
     "profile",
     "policy",
 }
-FINDING_KEYS = {"code", "severity", "hazard", "message", "action", "figures"}
+FINDING_KEYS = {"code", "consequence_of", "severity", "hazard", "message", "action", "figures"}
 FIGURE_KEYS = {"name", "value", "unit"}
 QUANTITY_KEYS = {
     "prescribed_daily_dose_mcg_per_day",

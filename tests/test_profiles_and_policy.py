@@ -85,11 +85,24 @@ def test_default_policy_is_section_9_of_the_reference() -> None:
 
 
 def test_policy_with_inverted_range_is_refused() -> None:
-    """A policy whose typical maximum exceeds its hard ceiling cannot be loaded."""
+    """A policy whose typical maximum exceeds its hard ceiling cannot be loaded: the adult range
+    and each of the three age bands (800 mcg/day maximum) is one problem."""
     from importlib import resources
 
     text = (resources.files("itbcheck") / "data" / "policy.toml").read_text("utf-8")
-    with pytest.raises(ConfigurationError, match="1 problem"):
+    with pytest.raises(ConfigurationError, match="4 problem"):
         parse_policy(
             text.replace('hard_ceiling = "1000 mcg/day"', 'hard_ceiling = "700 mcg/day"'), "x"
         )
+
+
+def test_policy_age_bands_with_a_gap_are_refused() -> None:
+    """Age bands must run on from age 0: a band starting at 5 after one ending below 4 is a
+    problem naming that band (issue 11 point 4)."""
+    from importlib import resources
+
+    text = (resources.files("itbcheck") / "data" / "policy.toml").read_text("utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        parse_policy(text.replace("from_age_years = 4\n", "from_age_years = 5\n"), "x")
+    expected = [("age_bands.bands[1]", "bands must run on from age 4 without a gap or overlap")]
+    assert expected == [(p.location, p.message) for p in caught.value.problems]

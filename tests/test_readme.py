@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import EXAMPLES, REPO, run_cli
+import pytest
+
+from tests.conftest import EXAMPLES, REPO, TEST_KEY, run_cli
 
 README = (REPO / "README.md").read_text("utf-8")
 
@@ -26,3 +28,14 @@ def test_readme_stop_example_is_real_output() -> None:
     shown = block.split("$ echo $?", 1)[0]
     actual = run_cli("check", str(EXAMPLES / "visit-stop.yaml")).stdout
     assert shown == actual.replace(str(EXAMPLES / "visit-stop.yaml"), "examples/visit-stop.yaml")
+
+
+def test_readme_refused_example_is_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tour's refused record ships as examples/broken.yaml and `itbcheck check` prints
+    exactly the README's lines for it, with exit code 3 (the audit key set, as at a clinic)."""
+    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
+    block = README.split("$ itbcheck check examples/broken.yaml\n", 1)[1]
+    shown = block.split("```", 1)[0]
+    result = run_cli("check", str(EXAMPLES / "broken.yaml"))
+    actual = result.stderr.replace(str(EXAMPLES / "broken.yaml"), "examples/broken.yaml")
+    assert (3, "", shown) == (result.exit_code, result.stdout, actual)

@@ -11,7 +11,7 @@ import pytest
 
 from itbcheck.checks import catalogue
 from itbcheck.policy import Policy, load_policy
-from itbcheck.profiles import facts_of, load_profile, profile_names
+from itbcheck.profiles import facts_of, labelling_of, load_profile, profile_names
 from tests.conftest import REPO
 
 # An entry opens a line: `12. **ISMP 2004 access port.** Issuer, title, ...`
@@ -49,18 +49,22 @@ def citation_problems(source: str) -> list[str]:
 def _policy_sources() -> list[tuple[str, str]]:
     policy = load_policy()
     sections = [getattr(policy, field) for field in Policy.model_fields]
-    return [
+    found = [
         (type(section).__name__, section.source)
         for section in sections
         if hasattr(section, "source")
     ]
+    bands = [(f"age_bands.{band.name}", band.source) for band in policy.age_bands.bands]
+    return found + bands
 
 
 def _profile_sources() -> list[tuple[str, str]]:
     return [
         (f"{name}.{fact_name}", fact.source)
         for name in profile_names()
-        for fact_name, fact in facts_of(load_profile(name)).items()
+        for fact_name, fact in (
+            facts_of(load_profile(name)) | labelling_of(load_profile(name))
+        ).items()
     ]
 
 

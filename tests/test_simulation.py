@@ -21,9 +21,9 @@ import pytest
 from itbcheck.checking import profile_of
 from itbcheck.cli import ExitCode
 from itbcheck.cli._simulate_output import TIMELINE_HEADER, render_simulation, timeline_rows
+from itbcheck.lab.simulation import Simulation, simulate
 from itbcheck.reading import load_document
 from itbcheck.records import Record, parse_record
-from itbcheck.simulation import Simulation, simulate
 from tests.checks.profile_variants import unverified, variant_profile
 from tests.conftest import CHECK_FIXTURES, EXAMPLES, REPO, audit_entries, check_file, run_cli
 

@@ -18,12 +18,12 @@ import pytest
 from itbcheck.checking import check_record
 from itbcheck.cli import ExitCode
 from itbcheck.findings import Severity
-from itbcheck.grid import parse_axis, parse_grid_file
+from itbcheck.lab.grid import parse_axis, parse_grid_file
+from itbcheck.lab.sweep import plan_sweep, run_sweep
+from itbcheck.lab.variants import VariantError
 from itbcheck.policy import load_policy
 from itbcheck.reading import load_document
 from itbcheck.records import parse_record
-from itbcheck.sweep import plan_sweep, run_sweep
-from itbcheck.variants import VariantError
 from tests.conftest import EXAMPLES, REPO, audit_entries, run_cli
 
 CLEAR = EXAMPLES / "visit-clear.yaml"

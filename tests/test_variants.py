@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from itbcheck.variants import VariantError, parse_edit, parse_path, with_edits
+from itbcheck.lab.variants import VariantError, parse_edit, parse_path, with_edits
 
 DATA: dict[str, Any] = {
     "refill": {"fill_volume": "18 mL"},

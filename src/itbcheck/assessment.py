@@ -6,6 +6,7 @@ or writes the log.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile
 from itbcheck.reading import load_document
 from itbcheck.records import Record, is_schema_location, parse_record
+from itbcheck.stages import Stage
 
 RECORD_CHECKED = "record_checked"
 RECORD_REJECTED = "record_rejected"
@@ -89,9 +91,10 @@ def assess(
     key: Callable[[], bytes | None],
     policy: Callable[[], Policy],
     load: Callable[[bytes, str], object] = load_document,
-    parse: Callable[[object, str], Record] = parse_record,
-    check: Callable[[Record, Policy, str, History | None], CheckResult] = check_record,
+    parse: Callable[[object, str], Record] | None = None,
+    check: Callable[[Record, Policy, str, History | None], CheckResult] | None = None,
     history: Callable[[Record], History] | None = None,
+    stage: Stage = Stage.AFTER_PROGRAMMING,
 ) -> Outcome:
     """Check one record and say how it went. `fields` are the entry's fixed fields (time,
     command, operator, ...); the steps run in this order, and the entry holds what each one
@@ -99,8 +102,14 @@ def assess(
     identifiers in it, the policy and its version, the record, the result. `load`, `parse`
     and `check` default to what `itbcheck check` uses; a sheet row brings its own loader and
     parser, and a check that loads each pump profile once. `history` looks up the visits on
-    file for the parsed record (docs/history.md); without it the record is checked alone."""
-    entry: dict[str, Any] = {**fields, "input_sha256": None}
+    file for the parsed record (docs/history.md); without it the record is checked alone.
+    `stage`: before the fill or after programming (the default); the entry records it, and a
+    result checked at another stage than asked is a bug, never a verdict."""
+    if parse is None:
+        parse = functools.partial(parse_record, stage=stage)
+    if check is None:
+        check = functools.partial(check_record, stage=stage)
+    entry: dict[str, Any] = {**fields, "stage": str(stage), "input_sha256": None}
     audit_key: bytes | None = None
     identifiers = Identifiers()
     try:
@@ -114,6 +123,8 @@ def assess(
         parsed = parse(document, source)
         previous = None if history is None else history(parsed)
         result = check(parsed, loaded_policy, source, previous)
+        if result.stage is not stage:
+            raise RuntimeError("a record was checked at another stage than asked")
     except ItbcheckError as error:
         if not isinstance(error, InvalidRecordError | ConfigurationError):
             raise
@@ -139,7 +150,9 @@ def assess(
     return Outcome(RECORD_CHECKED, entry, result=result)
 
 
-def profile_cached_check() -> Callable[[Record, Policy, str, History | None], CheckResult]:
+def profile_cached_check(
+    stage: Stage = Stage.AFTER_PROGRAMMING,
+) -> Callable[[Record, Policy, str, History | None], CheckResult]:
     """`checking.check_record` that loads each pump profile once, not once per row: the same
     profile lookup and the same checks, without re-reading a profile file for every visit."""
     profiles: dict[str, PumpProfile] = {}
@@ -150,6 +163,6 @@ def profile_cached_check() -> Callable[[Record, Policy, str, History | None], Ch
         profile = profiles.get(record.pump.profile)
         if profile is None:
             profile = profiles[record.pump.profile] = profile_of(record, source)
-        return check_with_profile(record, profile, policy, previous)
+        return check_with_profile(record, profile, policy, previous, stage)
 
     return check

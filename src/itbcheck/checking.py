@@ -15,6 +15,7 @@ from itbcheck.profiles import PumpProfile, load_profile, profile_names
 from itbcheck.reading import load_document
 from itbcheck.records import Record, parse_record
 from itbcheck.reservoir import Forecast, forecast
+from itbcheck.stages import Stage
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class CheckResult:
     dose: DoseSummary
     forecast: Forecast
     findings: tuple[Finding, ...]
+    stage: Stage = Stage.AFTER_PROGRAMMING  # a before-fill verdict is never the final one
 
     @property
     def verdict(self) -> Verdict:
@@ -32,10 +34,14 @@ class CheckResult:
 
 
 def check_record(
-    record: Record, policy: Policy, source: str = "record", previous: History | None = None
+    record: Record,
+    policy: Policy,
+    source: str = "record",
+    previous: History | None = None,
+    stage: Stage = Stage.AFTER_PROGRAMMING,
 ) -> CheckResult:
-    """Run every check on a validated record; `previous`: the visits on file, if any."""
-    return check_with_profile(record, profile_of(record, source), policy, previous)
+    """Run every check of `stage` on a validated record; `previous`: the visits on file."""
+    return check_with_profile(record, profile_of(record, source), policy, previous, stage)
 
 
 def profile_of(record: Record, source: str = "record") -> PumpProfile:
@@ -55,7 +61,11 @@ def profile_of(record: Record, source: str = "record") -> PumpProfile:
 
 
 def check_with_profile(
-    record: Record, profile: PumpProfile, policy: Policy, previous: History | None = None
+    record: Record,
+    profile: PumpProfile,
+    policy: Policy,
+    previous: History | None = None,
+    stage: Stage = Stage.AFTER_PROGRAMMING,
 ) -> CheckResult:
     """`check_record` with the record's profile already loaded: a sweep loads it once for a
     whole grid instead of once per record."""
@@ -68,11 +78,15 @@ def check_with_profile(
         profile=profile,
         policy=policy,
         previous=previous,
+        stage=stage,
     )
-    return CheckResult(record, profile, policy, dose, outlook, tuple(run_checks(context)))
+    findings = tuple(run_checks(context))
+    return CheckResult(record, profile, policy, dose, outlook, findings, stage)
 
 
-def check_document(raw: bytes, source: str, policy: Policy) -> CheckResult:
-    """Parse and check one record document (YAML or JSON bytes)."""
-    record = parse_record(load_document(raw, source), source)
-    return check_record(record, policy, source)
+def check_document(
+    raw: bytes, source: str, policy: Policy, stage: Stage = Stage.AFTER_PROGRAMMING
+) -> CheckResult:
+    """Parse and check one record document (YAML or JSON bytes) at `stage`."""
+    record = parse_record(load_document(raw, source), source, stage)
+    return check_record(record, policy, source, stage=stage)

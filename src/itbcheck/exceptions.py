@@ -1,7 +1,7 @@
 """The few errors itbcheck raises. The CLI turns each into one line per problem and an exit code.
 
 Every error carries the field and the offending value so a nurse can find and fix the entry;
-none of them is ever written to the audit log with its value (see `audit.py`).
+none of them is ever written to the audit log with its value (see `itbcheck.audit.entry`).
 """
 
 from __future__ import annotations
@@ -48,3 +48,12 @@ class AuditWriteError(ItbcheckError, OSError):
 class UnitError(ItbcheckError, ValueError):
     """A quantity's text is not one of the spellings itbcheck accepts. Carries no field name;
     the record layer adds it."""
+
+
+class ConfigFileError(ItbcheckError, ValueError):
+    """The clinic's config file cannot be used: names the file, the key and the value, so
+    nothing runs with settings other than the ones the clinic wrote."""
+
+    def __init__(self, path: str, key: str, value: str, reason: str) -> None:
+        self.path, self.key, self.value, self.reason = path, key, value, reason
+        super().__init__(f"config file {path}: {key} = {value}: {reason}")

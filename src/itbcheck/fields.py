@@ -222,5 +222,15 @@ def problems_from(error: ValidationError) -> list[Problem]:
     for item in error.errors(include_url=False):
         kind, message = _MESSAGES.get(item["type"], (item["type"], item["msg"]))
         value = None if kind == "missing" else shown(item.get("input"))
-        problems.append(Problem(location_of(item["loc"]), message, value, kind))
+        location = location_of(item["loc"])
+        if location == "pump.profile" and kind == "string_pattern_mismatch":
+            message = _not_a_profile_name()
+        problems.append(Problem(location, message, value, kind))
     return problems
+
+
+def _not_a_profile_name() -> str:
+    """A record's pump.profile that cannot be a profile name, and the names it could be."""
+    from itbcheck.profiles import profile_names  # profiles itself builds on this module
+
+    return f"not a pump profile name; known: {', '.join(profile_names())}"

@@ -6,6 +6,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
+
+Rounding = Literal["down", "up", "nearest"]
 
 
 class Severity(enum.IntEnum):
@@ -17,10 +20,14 @@ class Severity(enum.IntEnum):
 
 
 class Hazard(enum.StrEnum):
+    """What may happen to the patient. EITHER: the error can go both ways (more or less drug
+    than intended), and which one is not known from the record."""
+
     OVERDOSE = "overdose"
     WITHDRAWAL = "withdrawal"
     DEVICE = "device"
     RECORD = "record"
+    EITHER = "either"
 
 
 class Verdict(enum.StrEnum):
@@ -36,6 +43,9 @@ class Figure:
     name: str
     value: Decimal
     unit: str
+    # How a person is shown the value, rounded to what the pump's programmer accepts: "down"
+    # or "up" where one direction is the safe one (a highest dose rounds down), else "nearest".
+    rounding: Rounding = "nearest"
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,9 @@ class Finding:
     message: str
     action: str
     figures: tuple[Figure, ...] = ()
+    # The code of the STOP finding this one follows from (its numbers were computed from the
+    # error that finding names), or None. A consequence keeps its own severity and counts.
+    consequence_of: str | None = None
 
 
 def verdict_of(findings: Iterable[Finding]) -> Verdict:

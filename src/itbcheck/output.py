@@ -1,15 +1,14 @@
 """Everything itbcheck shows a person or another program. The core never prints; this does.
 
 Human output is plain text for an 80-column terminal, the verdict first; colour only on a
-terminal and never when NO_COLOR is set. JSON output is a versioned document whose shape is
-pinned by tests/test_output_contract.py. Text that came from the input is stripped of control
-characters before it reaches a terminal.
+terminal (or with a non-empty FORCE_COLOR) and never when NO_COLOR is non-empty. JSON output
+is a versioned document whose shape is pinned by tests/test_output_contract.py. Text that came
+from the input is stripped of control characters before it reaches a terminal.
 """
 
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,49 +18,31 @@ from itbcheck.checking import CheckResult
 from itbcheck.checks import CodeInfo
 from itbcheck.exceptions import Problem
 from itbcheck.findings import Finding, Severity, Verdict
+from itbcheck.grouping import grouped
 from itbcheck.reservoir import date_after
-from itbcheck.units import format_number, format_quantity, wide_enough
+from itbcheck.rounding import steps_of, typed_quantity
+from itbcheck.stages import STAGES, Stage
+from itbcheck.textlines import KEEP_TOGETHER as _KEEP_TOGETHER
+from itbcheck.textlines import consequence_lines, finding_lines
+from itbcheck.textlines import figures as _figures
+from itbcheck.textlines import printable as printable  # noqa: PLC0414  # output.printable stays public
+from itbcheck.textlines import wrap as _wrap
+from itbcheck.units import format_quantity, wide_enough
 
 JSON_SCHEMA_VERSION = 1
-WIDTH = 80
 
 _VERDICT_LINE = {
     Verdict.CLEAR: "CLEAR    proceed: no check found a problem in this record",
     Verdict.CAUTION: "CAUTION  proceed only after reading every finding below",
     Verdict.STOP: "STOP     do not proceed: act on the findings below",
 }
+# Before the fill a verdict is never the final one; the line says so.
+_BEFORE_FILL_LINE = {
+    Verdict.CLEAR: "CLEAR    before the fill only: you may fill; check again after programming",
+    Verdict.CAUTION: "CAUTION  before the fill only: read every finding below before injecting",
+    Verdict.STOP: "STOP     before the fill: do not inject the drug; act on the findings below",
+}
 _COLOURS = {Verdict.CLEAR: "32", Verdict.CAUTION: "33", Verdict.STOP: "31"}
-
-
-def printable(text: str) -> str:
-    """Input text made safe for a terminal: control characters become '?'."""
-    if text.isprintable():  # the common case, without a loop over the characters
-        return text
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
-_KEEP_TOGETHER = "\x00"  # stands in for a space the wrapper must not break at
-
-
-def _wrap(text: str, indent: str) -> list[str]:
-    lines = textwrap.wrap(
-        text,
-        WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent,
-        break_on_hyphens=False,
-    )
-    return [line.replace(_KEEP_TOGETHER, " ") for line in lines]
-
-
-def _figures(finding: Finding) -> str:
-    def shown(unit: str) -> str:
-        return unit if unit in {"%", "x"} else _KEEP_TOGETHER + unit
-
-    return " · ".join(
-        f"{figure.name} {format_number(figure.value)}{shown(figure.unit)}"
-        for figure in finding.figures
-    )
 
 
 def quantities(result: CheckResult) -> dict[str, Decimal | None]:
@@ -86,35 +67,48 @@ def quantities(result: CheckResult) -> dict[str, Decimal | None]:
     }
 
 
+def verdict_line(result: CheckResult) -> str:
+    """The first line of `check`: the verdict, and before the fill that it is not the last."""
+    if result.stage is Stage.BEFORE_FILL:
+        return _BEFORE_FILL_LINE[result.verdict]
+    return _VERDICT_LINE[result.verdict]
+
+
+def _stage_lines(result: CheckResult) -> list[str]:
+    info = STAGES[result.stage]
+    if not info.still_required:
+        return []
+    return _wrap(f"stage    {info.label}, not the final check: {info.still_required}.", "  ")
+
+
 def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
     dose = result.dose
-    verdict = _VERDICT_LINE[result.verdict]
+    verdict = verdict_line(result)
     if colour:
         verdict = f"\x1b[1;{_COLOURS[result.verdict]}m{verdict}\x1b[0m"
+    steps = steps_of(result.profile)
     prescribed = format_quantity(dose.prescribed_daily_dose_mcg_per_day, "mcg/day")
     previous = format_quantity(dose.previous_daily_dose_mcg_per_day, "mcg/day")
-    flow = format_quantity(dose.pump_daily_volume_ml_per_day, "mL/day")
+    flow = typed_quantity(dose.pump_daily_volume_ml_per_day, "mL/day", result.profile)
     programmed = format_quantity(dose.programmed_concentration_mcg_per_ml, "mcg/mL")
-    delivered = format_quantity(dose.delivered_daily_dose_mcg_per_day, "mcg/day")
+    delivered = typed_quantity(dose.delivered_daily_dose_mcg_per_day, "mcg/day", result.profile)
     lines = [
         verdict,
         "",
+        *_stage_lines(result),
         f"  record   {printable(source)}",
         f"  pump     {result.profile.version}   policy {result.policy.policy_version}",
         f"  dose     {prescribed} prescribed (was {previous})",
         f"  flow     {flow} at {programmed} programmed -> {delivered} delivered",
         *_reservoir_lines(result),
     ]
-    serious = [finding for finding in result.findings if finding.severity > Severity.NOTE]
+    groups = grouped(result.findings)
     notes = [finding for finding in result.findings if finding.severity is Severity.NOTE]
-    if not serious:
+    if not groups:
         lines += ["", "  No finding stops or cautions this refill."]
-    for number, finding in enumerate(serious, start=1):
-        lines += ["", f"{number:>2}. {finding.severity.name:<7} {finding.code}  [{finding.hazard}]"]
-        lines += _wrap(printable(finding.message), "    ")
-        if finding.figures:
-            lines += _wrap(f"Figures: {_figures(finding)}", "    ")
-        lines += _wrap(printable(f"Action: {finding.action}"), "    ")
+    for number, group in enumerate(groups, start=1):
+        lines += finding_lines(group.cause, number, steps)
+        lines += consequence_lines(group, steps)
     if notes:
         lines += ["", "  Notes (do not change the verdict):"]
         for finding in notes:
@@ -162,6 +156,7 @@ def _json_number(value: Decimal) -> int | float:
 def finding_document(finding: Finding) -> dict[str, Any]:
     return {
         "code": finding.code,
+        "consequence_of": finding.consequence_of,
         "severity": finding.severity.name,
         "hazard": str(finding.hazard),
         "message": finding.message,
@@ -179,6 +174,8 @@ def result_document(result: CheckResult, source: str) -> dict[str, Any]:
         "itbcheck_version": __version__,
         "source": source,
         "verdict": str(result.verdict),
+        "stage": str(result.stage),
+        "final": result.stage is Stage.AFTER_PROGRAMMING,
         "findings": [finding_document(finding) for finding in result.findings],
         "quantities": {
             name: None if value is None else _json_number(value)
@@ -220,14 +217,28 @@ def problem_lines(source: str, problems: Iterable[Problem]) -> list[str]:
     return lines
 
 
-def render_explain(info: CodeInfo) -> str:
+def render_explain(info: CodeInfo, stages: Iterable[Stage] = ()) -> str:
+    """A code's documentation; `stages`: the stages its check runs at (issue 11)."""
     lines = [f"{info.code}  {info.severity.name}  [{info.hazard}]", info.title, ""]
-    for label, text in (
+    sections = [
         ("What it means", info.meaning),
         ("Why it matters", info.why),
         ("Source", info.source),
         ("Example", info.example),
-    ):
+    ]
+    if info.follows_from:
+        sections.append(
+            (
+                "Consequence of",
+                f"{', '.join(info.follows_from)}: when one of them is a STOP in the same record, "
+                "this finding is listed under it (consequence_of), fixed by its action; it still "
+                "counts in the verdict.",
+            )
+        )
+    labels = [STAGES[stage].label for stage in Stage if stage in set(stages)]
+    if labels:
+        sections.append(("Checked", " and ".join(labels) + "."))
+    for label, text in sections:
         lines.append(f"{label}:")
         lines += _wrap(text, "  ")
     return "\n".join(lines) + "\n"
@@ -287,11 +298,13 @@ def problem_texts(problems: Iterable[Problem]) -> list[str]:
 SHEET_TABLE_HEADING = "\n  line  result   top finding, or every problem of a row not checked\n"
 
 
-def verdict_words(verdict: Verdict) -> str:
+def verdict_words(verdict: Verdict, stage: Stage = Stage.AFTER_PROGRAMMING) -> str:
     """What a verdict asks of the nurse, in the words of the first line of `check`."""
-    return _VERDICT_LINE[verdict].split(None, 1)[1]
+    table = _BEFORE_FILL_LINE if stage is Stage.BEFORE_FILL else _VERDICT_LINE
+    return table[verdict].split(None, 1)[1]
 
 
-def figures_text(finding: Finding) -> str:
-    """A finding's figures as `check` lists them, 'name value unit · ...', on one line."""
-    return _figures(finding).replace(_KEEP_TOGETHER, " ")
+def figures_text(finding: Finding, steps: dict[str, Decimal] | None = None) -> str:
+    """A finding's figures as `check` lists them, 'name value unit · ...', on one line, rounded
+    to the programmer's `steps`."""
+    return _figures(finding, steps).replace(_KEEP_TOGETHER, " ")

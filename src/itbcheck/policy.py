@@ -56,6 +56,33 @@ class ConcentrationPolicy(_Section):
     source: Source
 
 
+class LabelledConcentrationPolicy(_Section):
+    """The highest strength the drug labels make: above it is STOP (issue 11 point 5)."""
+
+    highest: Concentration
+    source: Source
+
+
+class AgeBand(_Section):
+    """The soft daily-dose range for patients from `from_age_years` up to (not including)
+    `below_age_years`; patients older than every band get `[daily_dose]`."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    from_age_years: int = Field(ge=0, le=130)
+    below_age_years: int = Field(ge=1, le=131)
+    typical_min: DoseRate
+    typical_max: DoseRate
+    source: Source
+
+
+class AgeBandsPolicy(_Section):
+    """Children's dose ranges, and the youngest age the therapy is labelled for."""
+
+    labelled_from_age_years: int = Field(ge=0, le=130)
+    bands: tuple[AgeBand, ...] = Field(min_length=1, max_length=10, strict=False)
+    source: Source
+
+
 class ReservoirPolicy(_Section):
     refill_margin: Duration
     source: Source
@@ -98,6 +125,11 @@ class HistoryPolicy(_Section):
     source: Source
 
 
+class ServicePolicy(_Section):
+    eri_to_end_of_service: Duration
+    source: Source
+
+
 class Policy(_Section):
     policy_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     daily_dose: DailyDosePolicy
@@ -113,6 +145,33 @@ class Policy(_Section):
     flex: FlexPolicy
     bridge: BridgePolicy
     history: HistoryPolicy
+    service: ServicePolicy
+    labelled_concentration: LabelledConcentrationPolicy
+    age_bands: AgeBandsPolicy
+
+    def dose_range(self, age_years: int) -> tuple[DoseRate, DoseRate, str]:
+        """The soft daily-dose range for a patient of this age, and the band's name."""
+        for band in self.age_bands.bands:
+            if band.from_age_years <= age_years < band.below_age_years:
+                return band.typical_min, band.typical_max, band.name
+        return self.daily_dose.typical_min, self.daily_dose.typical_max, "adult"
+
+
+def _band_problems(policy: Policy) -> list[Problem]:
+    """Bands must start at age 0, follow each other without a gap or overlap, and each keep
+    typical_min < typical_max <= the hard ceiling."""
+    problems = []
+    start = 0
+    ceiling = policy.daily_dose.hard_ceiling.value
+    for index, band in enumerate(policy.age_bands.bands):
+        where = f"age_bands.bands[{index}]"
+        if band.from_age_years != start or band.below_age_years <= band.from_age_years:
+            message = f"bands must run on from age {start} without a gap or overlap"
+            problems.append(Problem(where, message))
+        if not band.typical_min.value < band.typical_max.value <= ceiling:
+            problems.append(Problem(where, "needs typical_min < typical_max <= hard_ceiling"))
+        start = band.below_age_years
+    return problems
 
 
 def _consistency_problems(policy: Policy) -> list[Problem]:
@@ -122,7 +181,7 @@ def _consistency_problems(policy: Policy) -> list[Problem]:
         problems.append(Problem("daily_dose", "needs typical_min < typical_max <= hard_ceiling"))
     if not policy.bolus.caution_at.value < policy.bolus.stop_at.value:
         problems.append(Problem("bolus", "needs caution_at < stop_at"))
-    return problems
+    return problems + _band_problems(policy)
 
 
 def parse_policy(text: str, source: str) -> Policy:

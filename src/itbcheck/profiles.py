@@ -26,10 +26,31 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from itbcheck.exceptions import ConfigurationError, Problem
-from itbcheck.fields import Duration, Volume, VolumeRate, problems_from, shown
+from itbcheck.fields import (
+    BolusDose,
+    Concentration,
+    DoseRate,
+    Duration,
+    PositiveVolume,
+    Volume,
+    VolumeRate,
+    problems_from,
+    shown,
+)
+from itbcheck.pumplabelling import (
+    LABELLING_FACTS,
+    AgeFact,
+    ConcentrationFact,
+    LabelFact,
+    WarningFact,
+    label_text,
+    labelling_problems,
+)
 from itbcheck.units import Measured
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
@@ -69,6 +90,35 @@ class PercentFact(_Fact):
     percent: Percent | None = None
 
 
+class ResolutionFact(_Fact):
+    """The smallest step the pump's programmer accepts for each kind of number a nurse types.
+    Only for showing numbers (rounded to a step, in the safe direction); never a limit."""
+
+    dose_rate: DoseRate
+    bolus_dose: BolusDose
+    volume: PositiveVolume
+    volume_rate: VolumeRate
+    concentration: Concentration
+    days: Duration  # days until the alarm or empty, as the findings give them
+
+    @model_validator(mode="after")
+    def _steps_above_zero(self) -> ResolutionFact:
+        if self.dose_rate.value <= 0 or self.volume_rate.value <= 0:
+            raise PydanticCustomError("resolution", "a programmer step must be above zero")
+        return self
+
+    def steps(self) -> dict[str, Decimal]:
+        """The step for each figure unit, in that unit."""
+        return {
+            "mcg/day": self.dose_rate.value,
+            "mcg": self.bolus_dose.value,
+            "mL": self.volume.value,
+            "mL/day": self.volume_rate.value,
+            "mcg/mL": self.concentration.value,
+            "day": self.days.value / 24,
+        }
+
+
 class PumpProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -85,15 +135,32 @@ class PumpProfile(BaseModel):
     max_rate: VolumeRateFact
     catheter_volume_min: VolumeFact
     catheter_volume_max: VolumeFact
+    # Optional: without it numbers are shown exactly as computed.
+    programmer_resolution: ResolutionFact | None = None
+    # What the pump's labelling says about baclofen (issue 11 point 5). Optional: a profile
+    # that leaves one out, or has no verified value, leaves it unchecked, and a record that
+    # depends on it says so (PUMP_LABELLING_UNCHECKED); nothing is assumed.
+    labelled_min_age: AgeFact | None = None
+    labelled_concentration_min: ConcentrationFact | None = None
+    labelled_concentration_max: ConcentrationFact | None = None
+    compounded_drug_warning: WarningFact | None = None
 
     @property
     def version(self) -> str:
         return f"{self.name}@{self.profile_version}"
 
 
-def trusted(fact: VolumeFact | VolumeRateFact | DurationFact) -> Measured | None:
+def trusted(
+    fact: VolumeFact | VolumeRateFact | DurationFact | ConcentrationFact | None,
+) -> Measured | None:
     """The fact's value if it may be used as a limit: present and verified."""
-    return fact.value if fact.verified else None
+    return fact.value if fact is not None and fact.verified else None
+
+
+def labelling_of(profile: PumpProfile) -> dict[str, LabelFact]:
+    """The labelling facts a profile states, by name, in file order."""
+    found = {name: getattr(profile, name) for name in LABELLING_FACTS}
+    return {name: fact for name, fact in found.items() if fact is not None}
 
 
 def profiles_folder() -> Traversable:
@@ -118,12 +185,19 @@ def profiles_folder() -> Traversable:
     )
 
 
-def profile_names() -> list[str]:
+def shipped_profile_names() -> list[str]:
     return sorted(
         entry.name.removesuffix(".toml")
         for entry in profiles_folder().iterdir()
         if entry.name.endswith(".toml")
     )
+
+
+def profile_names() -> list[str]:
+    """Every profile a record may name: the shipped ones and the site's (site.py)."""
+    from itbcheck.site import site_profiles
+
+    return sorted([*shipped_profile_names(), *site_profiles()])
 
 
 def _decimal_percent(data: dict[str, object]) -> None:
@@ -177,8 +251,10 @@ def facts_of(profile: PumpProfile) -> dict[str, _Fact]:
     return {name: getattr(profile, name) for name in _FACTS}
 
 
-def written(fact: _Fact) -> str | None:
+def written(fact: _Fact | LabelFact) -> str | None:
     """A fact's number as the profile writes it, or None when it has none."""
+    if isinstance(fact, LabelFact):
+        return label_text(fact)
     if isinstance(fact, PercentFact):
         return None if fact.percent is None else f"{fact.percent} %"
     value: Measured | None = getattr(fact, "value", None)
@@ -272,6 +348,8 @@ def validate_profile(text: str, source: str, file_name: str | None = None) -> Pr
         problems += [_clearer(problem) for problem in problems_from(error)]
     facts = _valid_facts(data)
     problems += _consistency_problems(data, facts)
+    if profile is not None:
+        problems += labelling_problems(labelling_of(profile))
     name = data.get("name")
     if file_name is not None and isinstance(name, str) and name != file_name:
         message = f"does not match the file name: expected {file_name!r}"
@@ -300,7 +378,7 @@ def validate_shipped_profiles() -> list[ProfileReport]:
             f"pump_profiles/{name}.toml",
             name,
         )
-        for name in profile_names()
+        for name in shipped_profile_names()
     ]
 
 
@@ -313,12 +391,29 @@ def parse_profile(text: str, source: str, file_name: str | None = None) -> PumpP
 
 
 def load_profile(name: str) -> PumpProfile:
-    """The shipped profile called `name`. Names are plain words, so they cannot leave the
-    profiles folder."""
-    if not PROFILE_NAME.fullmatch(name) or name not in profile_names():
+    """The shipped or site profile called `name`. Names are plain words, so they cannot leave
+    the profiles folders."""
+    from itbcheck.site import site_profiles
+
+    site = site_profiles()
+    if name in site:
+        return site_profile(site[name])
+    if not PROFILE_NAME.fullmatch(name) or name not in shipped_profile_names():
         known = ", ".join(profile_names())
         raise ConfigurationError(
             [Problem("pump.profile", f"unknown pump profile; known: {known}", name)], "profiles"
         )
     text = (profiles_folder() / f"{name}.toml").read_text("utf-8")
     return parse_profile(text, f"pump_profiles/{name}.toml", name)
+
+
+def site_profile(path: Path) -> PumpProfile:
+    """A site's profile file, held to the same rules as a shipped one."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise ConfigurationError(
+            [Problem("profile", f"cannot read: {reason}", kind="unreadable")], str(path)
+        ) from None
+    return parse_profile(text, str(path), path.stem)

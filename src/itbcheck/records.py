@@ -13,7 +13,17 @@ import re
 import typing
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from itbcheck.exceptions import InvalidRecordError, Problem
@@ -33,6 +43,7 @@ from itbcheck.fields import (
     problems_from,
     shown,
 )
+from itbcheck.stages import Stage
 from itbcheck.units import Kind
 
 RECORD_VERSION = 1
@@ -61,21 +72,68 @@ class Pump(_Model):
         "when unknown ('0 mL' is refused: every catheter holds drug).",
     )
     end_of_service: CalendarDate | None = Field(
-        default=None, description="Elective replacement (ERI) or end-of-service date, if shown."
+        default=None,
+        description="End-of-service (EOS) date, if shown: the day the pump stops delivering.",
     )
+    elective_replacement: CalendarDate | None = Field(
+        default=None,
+        description="Elective replacement indicator (ERI) date, if shown: replace the pump "
+        "before its end of service.",
+    )
+
+
+# Drugs given intrathecally alone or in admixtures (issue 11 point 9). A record may list them
+# all; anything but baclofen alone is DRUG_NOT_SUPPORTED (STOP). A name outside this list is
+# refused with the record (fail closed): a misspelt "baclofen" could be baclofen alone, or not.
+DrugName = Literal[
+    "baclofen",
+    "bupivacaine",
+    "clonidine",
+    "fentanyl",
+    "hydromorphone",
+    "morphine",
+    "sufentanil",
+    "ziconotide",
+]
+
+
+def _no_repeats(drugs: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(drugs)) != len(drugs):
+        raise PydanticCustomError("drugs", "name each drug once")
+    return drugs
 
 
 class Refill(_Model):
     drug: Literal["baclofen"]
-    injection_site: Literal["reservoir", "catheter_access_port"] = Field(
+    drugs: Annotated[tuple[DrugName, ...], AfterValidator(_no_repeats)] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=8,
+        strict=False,
+        description="Every drug in the syringe, when it may hold more than baclofen, e.g. "
+        "[baclofen, clonidine]. Leave it out for baclofen alone.",
+    )
+    product_source: Literal["labelled", "compounded"] | None = Field(
+        default=None,
+        description="Where the syringe's drug comes from: a labelled commercial product, or "
+        "compounded or diluted by a pharmacy.",
+    )
+    injection_site: Literal["reservoir", "catheter_access_port"] | None = Field(
+        default=None,
+        validate_default=True,
         description="Where the drug was injected: the reservoir fill port, or (an error) the "
-        "catheter access port."
+        "catheter access port. Required after programming; a before-fill record leaves it out.",
     )
     previous_concentration: Concentration = Field(
         description="Concentration the pump held before this refill."
     )
     previous_fill_volume: Volume | None = Field(
         default=None, description="Reservoir volume after the previous refill."
+    )
+    previous_fill_date: CalendarDate | None = Field(
+        default=None,
+        description="Date of the previous refill (pump log or last refill sheet); with it a "
+        "residual near full can be told apart from an early refill.",
     )
     dispensed_concentration: Concentration = Field(description="Concentration in the syringe.")
     programmed_concentration: Concentration = Field(
@@ -88,10 +146,21 @@ class Refill(_Model):
         default=None, description="Residual volume actually aspirated; '0 mL' if nothing came back."
     )
     fill_volume: Volume
-    programmed_reservoir_volume: Volume = Field(
-        description="Reservoir volume entered in the programmer."
+    programmed_reservoir_volume: Volume | None = Field(
+        default=None,
+        validate_default=True,
+        description="Reservoir volume entered in the programmer. Required after programming; "
+        "a before-fill record leaves it out.",
     )
     low_reservoir_alarm: Volume
+
+    @field_validator("injection_site", "programmed_reservoir_volume", mode="after")
+    @classmethod
+    def _known_after_the_fill(cls, value: object, info: ValidationInfo) -> object:
+        # Fail closed: only a record parsed for the before-fill stage may leave these out.
+        if value is None and stage_of(info) is not Stage.BEFORE_FILL:
+            raise PydanticCustomError("missing", "missing field")
+        return value
 
 
 class Bolus(_Model):
@@ -208,14 +277,25 @@ def is_schema_location(location: str) -> bool:
     return all(part in _FIELD_NAMES for part in parts)
 
 
-def parse_record(data: object, source: str = "record") -> Record:
+def stage_of(info: ValidationInfo) -> Stage:
+    """The stage a record is parsed for; after programming (the complete record) unless the
+    caller says otherwise."""
+    context = info.context if isinstance(info.context, dict) else {}
+    stage = context.get("stage", Stage.AFTER_PROGRAMMING)
+    return stage if isinstance(stage, Stage) else Stage.AFTER_PROGRAMMING
+
+
+def parse_record(
+    data: object, source: str = "record", stage: Stage = Stage.AFTER_PROGRAMMING
+) -> Record:
     """Validate already-loaded data into a `Record`, or raise `InvalidRecordError` listing
-    every problem found."""
+    every problem found. At `Stage.BEFORE_FILL` the fields of `STAGES[stage].not_yet_known`
+    may be left out; every other field is required as always."""
     try:
-        record = Record.model_validate(data)
+        record = Record.model_validate(data, context={"stage": stage})
     except ValidationError as error:
         raise InvalidRecordError(problems_from(error), source) from None
-    problems = _schedule_problems(record)
+    problems = _schedule_problems(record) + _date_problems(record)
     if problems:
         raise InvalidRecordError(problems, source)
     return record
@@ -248,4 +328,31 @@ def _schedule_problems(record: Record) -> list[Problem]:
                     "flex_schedule",
                 )
             )
+    return problems
+
+
+def _date_problems(record: Record) -> list[Problem]:
+    """Dates that contradict each other: a previous refill after this visit, or an elective
+    replacement date after the end of service it warns of."""
+    problems: list[Problem] = []
+    filled = record.refill.previous_fill_date
+    if filled is not None and filled > record.visit_time.date():
+        problems.append(
+            Problem(
+                "refill.previous_fill_date",
+                "the previous refill must be on or before the day of this visit",
+                shown(filled.isoformat()),
+                "date_order",
+            )
+        )
+    eri, eos = record.pump.elective_replacement, record.pump.end_of_service
+    if eri is not None and eos is not None and eri > eos:
+        problems.append(
+            Problem(
+                "pump.elective_replacement",
+                "the elective replacement date must be on or before the end of service",
+                shown(eri.isoformat()),
+                "date_order",
+            )
+        )
     return problems

@@ -26,11 +26,13 @@ from itbcheck.sheetlines import (
     open_quote_problem,
     refuse_cr_only,
 )
+from itbcheck.stages import Stage
 
 STEPS = ("dosing", "prescription", "steps")
 BOLUSES = ("dosing", "prescription", "boluses")
 INTEGER_COLUMNS = frozenset({("record_version",), ("patient", "age_years")})
 BOOLEAN_COLUMNS = frozenset({("patient", "renal_impairment")})
+LIST_COLUMNS = frozenset({("refill", "drugs")})  # names separated by ';': "baclofen; clonidine"
 
 _PATH = re.compile(r"[a-z_]+(?:\.[a-z_]+)*", re.ASCII)
 _OVERRIDE = re.compile(r"overrides\[([0-9])\]\.([a-z_]+)", re.ASCII)
@@ -70,15 +72,18 @@ class Row:
                 raise InvalidRecordError(list(error.problems), source) from None
         return self.document
 
-    def parse(self, document: object, source: str) -> Record:
-        """The record, or every problem of the row: its compact cells' and the record's."""
+    def parse(
+        self, document: object, source: str, stage: Stage = Stage.AFTER_PROGRAMMING
+    ) -> Record:
+        """The record, or every problem of the row: its compact cells' and the record's.
+        `stage`: the web form's check before the fill parses its row for that stage."""
         if not self.syntax:
-            return parse_record(document, source)
+            return parse_record(document, source, stage)
         # A broken compact cell was left out of the document; the record would only call it
         # missing, so its own problems stand for it.
         broken = {p.location.split("[")[0] for p in self.syntax if p.kind == "compact"}
         try:
-            parse_record(document, source)
+            parse_record(document, source, stage)
             found: list[Problem] = []
         except InvalidRecordError as error:
             found = [p for p in error.problems if p.location.split("[")[0] not in broken]
@@ -205,6 +210,8 @@ def _kind(path: ColumnPath) -> str:
         return "compact"
     if path in INTEGER_COLUMNS:
         return "integer"
+    if path in LIST_COLUMNS:
+        return "list"
     return "boolean" if path in BOOLEAN_COLUMNS else "text"
 
 
@@ -229,6 +236,8 @@ def row_document(plan: list[Column], cells: list[str]) -> tuple[dict[str, Any], 
             value = int(cell)
         elif kind == "boolean" and cell in {"true", "false"}:
             value = cell == "true"
+        elif kind == "list":
+            value = [item.strip(" ") for item in cell.split(";")]
         elif kind == "unnamed":
             message = f"cell {index + 1} has a value, but its column has no name"
             problems.append(Problem("record", message, kind="unnamed_column"))

@@ -97,7 +97,7 @@ def test_mismatch_reports_the_delivered_dose(
             "nonstandard_1500.yaml",
             "CONCENTRATION_NONSTANDARD",
             Severity.CAUTION,
-            Hazard.OVERDOSE,
+            Hazard.EITHER,  # issue 11 point 7: off strength either way
             "1500",
         ),
     ],

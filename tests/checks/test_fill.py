@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from itbcheck.checks.fill import check_fill
+from itbcheck.checks.fill import check_capacity
 from itbcheck.findings import Hazard, Severity, Verdict
 from itbcheck.profiles import load_profile
 from tests.checks.helpers import Case, figures_of, params, the_finding
@@ -121,7 +121,7 @@ def test_access_port_injection() -> None:
 def test_unverified_capacity_is_reported_not_used() -> None:
     """With the capacity unverified, the 22 mL fill gives CAPACITY_UNVERIFIED and no STOP."""
     context = context_for("fill_22_ml_into_20_ml_pump.yaml", unverified("reservoir_capacity"))
-    findings = list(check_fill(context))
+    findings = list(check_capacity(context))
     expected = ([(UNVERIFIED, Severity.CAUTION, Hazard.DEVICE)], {"fill_volume": ml("22")})
     assert expected == (
         [(f.code, f.severity, f.hazard) for f in findings],

@@ -15,11 +15,15 @@ from itbcheck.findings import Verdict
 from tests.checks import (
     test_alarm,
     test_bridge,
+    test_children,
     test_concentration,
     test_delivery,
     test_dose,
+    test_drug,
     test_fill,
     test_history,
+    test_patient,
+    test_pump_labelling,
     test_reservoir,
     test_residual,
     test_restart,
@@ -45,6 +49,10 @@ ALL_CASES: list[Case] = [
     *test_volumes.CASES,
     *test_alarm.CASES,
     *test_history.CASES,
+    *test_patient.CASES,
+    *test_children.CASES,
+    *test_pump_labelling.CASES,
+    *test_drug.CASES,
 ]
 NOTE_CASES: list[NoteCase] = [
     *test_residual.NOTE_CASES,
@@ -53,6 +61,9 @@ NOTE_CASES: list[NoteCase] = [
     *test_bridge.NOTE_CASES,
     *test_volumes.NOTE_CASES,
     *test_alarm.NOTE_CASES,
+    *test_patient.NOTE_CASES,
+    *test_children.NOTE_CASES,
+    *test_pump_labelling.NOTE_CASES,
 ]
 PROFILE_CASES: list[ProfileCase] = [
     *test_fill.PROFILE_CASES,
@@ -71,7 +82,12 @@ ONLY_WITH_TEST_PROFILE = {
 # Need visits on file: exercised with a built history in tests/checks/test_history.py.
 ONLY_WITH_HISTORY = set(test_history.HISTORY_CODES)
 # Always reported as a NOTE.
-ONLY_AS_NOTE = {"RATE_RANGE_UNCHECKED", "STABILITY_UNCHECKED"}
+ONLY_AS_NOTE = {
+    "RATE_RANGE_UNCHECKED",
+    "STABILITY_UNCHECKED",
+    "RENAL_IMPAIRMENT",
+    "PUMP_LABELLING_UNCHECKED",
+}
 
 
 def fixture_codes() -> set[str]:
@@ -154,7 +170,10 @@ def test_only_the_known_codes_lack_a_shipped_profile_fixture() -> None:
 
 def test_every_check_has_a_finding_fixture() -> None:
     """Each registered check has at least one fixture where one of its codes is expected as a
-    CAUTION or STOP (with a test profile only for the rate range, see above)."""
-    exercised = fixture_codes() | profile_codes() | ONLY_WITH_HISTORY
+    CAUTION or STOP (with a test profile only for the rate range, see above); a check that
+    only ever reports a NOTE (renal impairment), with a fixture expecting that NOTE."""
+    exercised = (
+        fixture_codes() | profile_codes() | ONLY_WITH_HISTORY | (ONLY_AS_NOTE & note_codes())
+    )
     covered = [check.name for check in CHECKS if exercised & {info.code for info in check.codes}]
     assert [check.name for check in CHECKS] == covered

@@ -32,6 +32,7 @@ BAND = "ACCURACY_BAND_UNVERIFIED"
 STABILITY = "REFILL_INTERVAL_BEYOND_STABILITY"
 UNCHECKED = "STABILITY_UNCHECKED"
 END = "PUMP_END_OF_SERVICE"
+ERI = "PUMP_ELECTIVE_REPLACEMENT"
 
 DAY_52 = "refill_40_ml_day_52_before_worst_case_alarm.yaml"
 DAY_53 = "refill_40_ml_day_53_after_worst_case_alarm.yaml"
@@ -47,9 +48,15 @@ CASES: list[Case] = [
     ("refill_interval_200_days.yaml", Verdict.CAUTION, [STABILITY]),
     ("prometra_stability_unchecked.yaml", Verdict.CLEAR, []),
     ("prometra_refill_552_days_ahead.yaml", Verdict.CAUTION, [STABILITY]),
-    ("end_of_service_on_next_refill_day.yaml", Verdict.CAUTION, [END]),
-    ("end_of_service_before_next_refill.yaml", Verdict.CAUTION, [END]),
+    ("end_of_service_on_next_refill_day.yaml", Verdict.STOP, [END]),
+    ("end_of_service_before_next_refill.yaml", Verdict.STOP, [END]),
     ("end_of_service_after_next_refill.yaml", Verdict.CLEAR, []),
+    ("elective_replacement_before_next_refill.yaml", Verdict.CAUTION, [ERI]),
+    ("elective_replacement_before_end_of_service_after_refill.yaml", Verdict.CAUTION, [ERI]),
+    ("elective_replacement_passed_end_of_service_before_refill.yaml", Verdict.STOP, [END]),
+    ("elective_replacement_after_next_refill.yaml", Verdict.CLEAR, []),
+    ("elective_replacement_no_end_of_service_stops_before_refill.yaml", Verdict.STOP, [END]),
+    ("elective_replacement_no_end_of_service_stops_after_refill.yaml", Verdict.CAUTION, [ERI]),
 ]
 
 NOTE_CASES: list[NoteCase] = [
@@ -250,9 +257,32 @@ def test_verified_stability_limit_is_not_called_unverified() -> None:
     ids=["on-the-day", "before"],
 )
 def test_end_of_service_before_next_refill(name: str, days_to_end: str) -> None:
-    """End of service on or before the next refill is a withdrawal CAUTION with its distance."""
+    """Issue 11 point 6: end of service on or before the next refill is a withdrawal STOP (the
+    pump stops delivering) with its distance."""
     found = the_finding(check_file(CHECK_FIXTURES / name), END)
-    expected = (Severity.CAUTION, Hazard.WITHDRAWAL, {"days_to_end_of_service": days(days_to_end)})
+    expected = (Severity.STOP, Hazard.WITHDRAWAL, {"days_to_end_of_service": days(days_to_end)})
+    assert expected == (found.severity, found.hazard, figures_of(found))
+
+
+@pytest.mark.parametrize(
+    ("name", "days_to_eri"),
+    [
+        ("elective_replacement_before_next_refill.yaml", "35"),  # 2027-01-01 - 2026-11-27
+        ("elective_replacement_before_end_of_service_after_refill.yaml", "23"),  # 2026-12-20
+        # 2026-10-18 + 90 days = 2027-01-16, after the refill; ERI 40 days before the visit.
+        ("elective_replacement_no_end_of_service_stops_after_refill.yaml", "-40"),
+    ],
+    ids=["eri-only", "eos-after-refill", "eri-plus-90-after-refill"],
+)
+def test_point_6_elective_replacement_is_a_caution(name: str, days_to_eri: str) -> None:
+    """Issue 11 point 6: an ERI before the next refill, with no end of service before it, is a
+    device CAUTION (book the replacement) with its distance."""
+    found = the_finding(check_file(CHECK_FIXTURES / name), ERI)
+    expected = (
+        Severity.CAUTION,
+        Hazard.DEVICE,
+        {"days_to_elective_replacement": days(days_to_eri)},
+    )
     assert expected == (found.severity, found.hazard, figures_of(found))
 
 
@@ -274,3 +304,22 @@ def test_point_6_prometra_refill_552_days_ahead_is_not_clear() -> None:
         "(the policy's default: the profile has no verified limit)" in found.message,
     )
     assert expected == actual
+
+
+def test_point_6_eri_without_end_of_service_stops_when_eri_plus_90_days_is_due() -> None:
+    """Issue 11 point 6: with only an ERI date, the pump may stop 90 days later (policy
+    service.eri_to_end_of_service); on or before the next refill that is the end-of-service
+    STOP, naming both numbers."""
+    found = the_finding(
+        check_file(
+            CHECK_FIXTURES / "elective_replacement_no_end_of_service_stops_before_refill.yaml"
+        ),
+        END,
+    )
+    # 2026-10-01 + 90 days = 2026-12-30; 2026-12-30 - 2026-11-27 = 33 days.
+    figures = {"days_to_end_of_service": days("33"), "eri_to_end_of_service": days("90")}
+    assert (Severity.STOP, Hazard.WITHDRAWAL, figures) == (
+        found.severity,
+        found.hazard,
+        figures_of(found),
+    )

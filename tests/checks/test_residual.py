@@ -41,6 +41,15 @@ CASES: list[Case] = [
     ("residual_expected_not_recorded.yaml", Verdict.STOP, [NOT_ASPIRATED]),
     ("residual_near_full_19_2_of_20_ml.yaml", Verdict.STOP, [NEAR_FULL]),
     ("residual_18_9_of_20_ml.yaml", Verdict.CLEAR, []),
+    ("early_refill_5_days_matching_programmer.yaml", Verdict.CLEAR, []),
+    ("near_full_programmer_agrees_40_days_since_fill.yaml", Verdict.STOP, [NEAR_FULL]),
+    ("near_full_of_previous_fill_10_ml.yaml", Verdict.STOP, [RATIO, GAP, NEAR_FULL]),
+    ("small_fill_matching_programmer_no_date.yaml", Verdict.CLEAR, []),
+    (
+        "residual_0_ml_pump_arrived_empty.yaml",
+        Verdict.STOP,
+        [NOT_ASPIRATED, "RESTART_AT_FULL_DOSE"],
+    ),
     ("delivery_ratio_1_0125_within_band.yaml", Verdict.CLEAR, []),
     ("delivery_ratio_1_145_band_edge.yaml", Verdict.CLEAR, []),
     ("delivery_ratio_1_167_over_band.yaml", Verdict.CAUTION, [RATIO]),
@@ -159,17 +168,84 @@ def test_residual_not_aspirated(
 
 
 def test_residual_near_full() -> None:
-    """19.2 mL aspirated from a 20 mL pump is within 1 mL of capacity: a withdrawal STOP."""
+    """19.2 mL aspirated from a 20 mL pump is within 1 mL of capacity and no fill date confirms
+    an early refill: a withdrawal STOP asking for the date, not for re-titration."""
     found = the_finding(
         check_file(CHECK_FIXTURES / "residual_near_full_19_2_of_20_ml.yaml"), NEAR_FULL
     )
-    # 19.2 >= 20 - 1 = 19 mL.
-    expected = {"aspirated_residual": ml("19.2"), "capacity": ml("20")}
+    # 19.2 >= 20 - 1 = 19 mL; 19.2 - 19 = 0.2 mL <= 1 mL: the programmer agrees.
+    expected = {
+        "aspirated_residual": ml("19.2"),
+        "capacity": ml("20"),
+        "expected_residual": ml("19"),
+        "threshold": ml("1"),
+    }
+    assert (Severity.STOP, Hazard.WITHDRAWAL, expected, True, False) == (
+        found.severity,
+        found.hazard,
+        figures_of(found),
+        "refill.previous_fill_date" in found.action,
+        "re-titrate from a low dose" in found.action,
+    )
+
+
+def test_early_refill_matching_programmer_is_clear() -> None:
+    """Issue 11 point 2 control: an early refill 5 days after the last, matching the programmer
+    and the calendar, gives no RESIDUAL_NEAR_FULL."""
+    result = check_file(CHECK_FIXTURES / "early_refill_5_days_matching_programmer.yaml")
+    # 0.2 mL/day x 5 days = 1 mL due; 20 - 19.1 = 0.9 mL left; 1 - 0.9 = 0.1 <= 1 mL.
+    expected = (Verdict.CLEAR, ["DELIVERY_RATIO", "RATE_RANGE_UNCHECKED"])
+    assert expected == (result.verdict, note_codes_of(result))
+
+
+def test_near_full_against_the_calendar() -> None:
+    """Near full 40 days after the fill: 8 mL was due, at most 0.9 mL left: a STOP naming both."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "near_full_programmer_agrees_40_days_since_fill.yaml"),
+        NEAR_FULL,
+    )
+    expected = {
+        "aspirated_residual": ml("19.1"),
+        "previous_fill_volume": ml("20"),
+        "expected_residual": ml("19"),
+        "threshold": ml("1"),
+        "days_since_fill": (Decimal(40), "day"),
+        "previous_flow": (Decimal("0.2"), "mL/day"),
+        "due_since_fill": ml("8"),
+    }
     assert (Severity.STOP, Hazard.WITHDRAWAL, expected) == (
         found.severity,
         found.hazard,
         figures_of(found),
     )
+
+
+def test_near_full_of_the_previous_fill() -> None:
+    """9.5 mL back from a 10 mL fill with 4 mL expected: near full of the fill, not of the
+    capacity, and 5.5 mL above the expected residual: a STOP."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "near_full_of_previous_fill_10_ml.yaml"), NEAR_FULL
+    )
+    expected = {
+        "aspirated_residual": ml("9.5"),
+        "previous_fill_volume": ml("10"),
+        "expected_residual": ml("4"),
+        "threshold": ml("1"),
+    }
+    assert (Severity.STOP, expected) == (found.severity, figures_of(found))
+
+
+def test_nothing_aspirated_from_an_empty_pump_is_withdrawal() -> None:
+    """Issue 11 point 7: 0 mL from a pump that arrived empty is a STOP with hazard withdrawal."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "residual_0_ml_pump_arrived_empty.yaml"), NOT_ASPIRATED
+    )
+    expected = (
+        Severity.STOP,
+        Hazard.WITHDRAWAL,
+        "The residual cannot be reconciled: nothing was aspirated from a pump that arrived empty.",
+    )
+    assert expected == (found.severity, found.hazard, found.message)
 
 
 @pytest.mark.parametrize(

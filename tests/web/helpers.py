@@ -41,6 +41,8 @@ def prefill_of(document: dict[str, Any]) -> dict[str, str]:
             for index, override in enumerate(value):
                 for key, inner in override.items():
                     flat[f"overrides[{index}].{key}"] = str(inner)
+        elif path == "refill.drugs" and isinstance(value, list):
+            flat[path] = "; ".join(value)
         elif isinstance(value, bool):
             flat[path] = "true" if value else "false"
         else:

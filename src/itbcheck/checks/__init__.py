@@ -1,6 +1,9 @@
-"""The registry of checks. Every check runs on every record; none stops at the first problem."""
+"""The registry of checks. Every check that can run at the record's stage (`Check.stages`) runs;
+none stops at the first problem."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from itbcheck.checks import (
     alarm,
@@ -8,8 +11,11 @@ from itbcheck.checks import (
     concentration,
     delivery,
     dose,
+    drug,
     fill,
     history,
+    labelling,
+    patient,
     reservoir,
     residual,
     restart,
@@ -18,7 +24,8 @@ from itbcheck.checks import (
     volumes,
 )
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo
-from itbcheck.findings import Finding
+from itbcheck.findings import Finding, Severity
+from itbcheck.stages import Stage, staged_action
 
 CHECKS: tuple[Check, ...] = (
     *dose.CHECKS,
@@ -34,13 +41,48 @@ CHECKS: tuple[Check, ...] = (
     *bridge.CHECKS,
     *restart.CHECKS,
     *history.CHECKS,
+    *patient.CHECKS,
+    *labelling.CHECKS,
+    *drug.CHECKS,
 )
 
 
 def run_checks(context: CheckContext) -> list[Finding]:
-    """All findings of all checks, worst first, then in registry order."""
-    findings = [found for check in CHECKS for found in check.run(context)]
-    return sorted(findings, key=lambda found: -found.severity)
+    """All findings of the checks that run at the context's stage, worst first, then in
+    registry order; each linked to the STOP it follows from, and its action worded for the
+    stage."""
+    findings = [
+        found for check in CHECKS if context.stage in check.stages for found in check.run(context)
+    ]
+    linked = link_consequences(findings, _CAUSES)
+    staged = [
+        replace(
+            found,
+            action=staged_action(context.stage, found.severity.name, _action(found, context)),
+        )
+        for found in linked
+    ]
+    return sorted(staged, key=lambda found: -found.severity)
+
+
+def _action(found: Finding, context: CheckContext) -> str:
+    """The finding's action, or its code's own words for the stage before the fill."""
+    written = _BEFORE_FILL_ACTIONS.get(found.code)
+    return written if written and context.stage is Stage.BEFORE_FILL else found.action
+
+
+def link_consequences(
+    findings: list[Finding], causes_of: dict[str, tuple[str, ...]]
+) -> list[Finding]:
+    """Each finding whose code follows from a code that is a STOP here, marked as that STOP's
+    consequence (the first such cause in registry order). Severity is never changed."""
+    stops = [found.code for found in findings if found.severity is Severity.STOP]
+    linked = []
+    for found in findings:
+        causes = causes_of.get(found.code, ())
+        cause = next((code for code in stops if code in causes and code != found.code), None)
+        linked.append(found if cause is None else replace(found, consequence_of=cause))
+    return linked
 
 
 def catalogue() -> dict[str, CodeInfo]:
@@ -48,4 +90,21 @@ def catalogue() -> dict[str, CodeInfo]:
     return {info.code: info for check in CHECKS for info in check.codes}
 
 
-__all__ = ["CHECKS", "Check", "CheckContext", "CodeInfo", "catalogue", "run_checks"]
+# The codes each code follows from (`CodeInfo.follows_from`), read once.
+_CAUSES = {code: info.follows_from for code, info in catalogue().items() if info.follows_from}
+_BEFORE_FILL_ACTIONS = {
+    code: info.before_fill_action
+    for code, info in catalogue().items()
+    if info.before_fill_action is not None
+}
+
+
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CheckContext",
+    "CodeInfo",
+    "catalogue",
+    "link_consequences",
+    "run_checks",
+]

@@ -13,6 +13,7 @@ from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile
 from itbcheck.records import Record
 from itbcheck.reservoir import Forecast
+from itbcheck.stages import EVERY_STAGE, Stage
 from itbcheck.units import format_number, format_quantity
 
 
@@ -26,6 +27,7 @@ class CheckContext:
     profile: PumpProfile
     policy: Policy
     previous: History | None = None  # the visits on file; None: checked without history
+    stage: Stage = Stage.AFTER_PROGRAMMING  # which checks run: `Check.stages`
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,12 @@ class CodeInfo:
     why: str
     source: str
     example: str
+    # Codes whose STOP this code's numbers are computed from: when one of them is a STOP in the
+    # same record, a finding of this code is shown as its consequence (`consequence_of`).
+    follows_from: tuple[str, ...] = ()
+    # What to do instead of the finding's own action when it is found before the fill
+    # (`stages.Stage.BEFORE_FILL`), where the action written for a filled pump does not fit.
+    before_fill_action: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,9 @@ class Check:
     name: str
     run: Callable[[CheckContext], Iterable[Finding]]
     codes: tuple[CodeInfo, ...]
+    # The stages whose record holds everything this check reads (`itbcheck.stages`); at any
+    # other stage it does not run.
+    stages: frozenset[Stage] = EVERY_STAGE
 
 
 def finding(

@@ -10,6 +10,7 @@ from itbcheck.catheter import trusted_catheter_volume
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
+from itbcheck.rounding import typed_quantity
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
@@ -20,7 +21,7 @@ _SOURCE = (
 BRIDGE_MISSING = CodeInfo(
     code="BRIDGE_MISSING",
     severity=Severity.STOP,
-    hazard=Hazard.WITHDRAWAL,
+    hazard=Hazard.EITHER,
     title="Concentration change without a bridge bolus",
     meaning="The concentration changes at this refill and no bridge bolus is programmed. Until "
     "the dead volume clears, the patient receives dose x C_old / C_new: too little when the new "
@@ -33,7 +34,7 @@ BRIDGE_MISSING = CodeInfo(
 BRIDGE_INCORRECT = CodeInfo(
     code="BRIDGE_INCORRECT",
     severity=Severity.STOP,
-    hazard=Hazard.OVERDOSE,
+    hazard=Hazard.EITHER,
     title="Bridge bolus does not clear the dead volume at the old drug's rate",
     meaning="The bridge bolus volume differs from the dead volume, or its flow from dose / C_old, "
     "by more than the policy's tolerance (5 % by default); or a bridge is programmed with no "
@@ -107,9 +108,9 @@ def check_bridge(context: CheckContext) -> Iterator[Finding]:
             f"{format_quantity(dead, 'mL')} dead volume and no bridge bolus: the patient gets "
             f"{format_quantity(clearing_dose, 'mcg/day')} instead of "
             f"{format_quantity(dose, 'mcg/day')} for {format_number(clearing_days, 1)} days.",
-            action=f"Program a bridge bolus of {format_quantity(dead, 'mL')} at "
-            f"{format_quantity(dose / old, 'mL/day')} (the old concentration's rate), then "
-            "check again.",
+            action=f"Program a bridge bolus of {typed_quantity(dead, 'mL', context.profile)} at "
+            f"{typed_quantity(dose / old, 'mL/day', context.profile)} (the old concentration's "
+            "rate), then check again.",
             figures=figures,
         )
         return
@@ -152,8 +153,8 @@ def check_bridge(context: CheckContext) -> Iterator[Finding]:
             message="The bridge bolus is wrong: "
             + "; and ".join(text for text, _ in problems)
             + ".",
-            action=f"Reprogram the bridge: {format_quantity(dead, 'mL')} at "
-            f"{format_quantity(needed, 'mL/day')}, then check again.",
+            action=f"Reprogram the bridge: {typed_quantity(dead, 'mL', context.profile)} at "
+            f"{typed_quantity(needed, 'mL/day', context.profile)}, then check again.",
             figures=[
                 *figures,
                 Figure("bridge_volume", volume, "mL"),
@@ -172,6 +173,7 @@ def check_unneeded_bridge(context: CheckContext) -> Iterator[Finding]:
     yield finding(
         BRIDGE_INCORRECT,
         severity=Severity.CAUTION,
+        hazard=Hazard.OVERDOSE,  # the same drug given as an extra bolus: only ever more
         message=f"A bridge bolus of {format_quantity(bridge.volume.value, 'mL')} is programmed, "
         f"but the concentration does not change ({format_quantity(new, 'mcg/mL')}).",
         action="A bridge is only for a concentration change: remove it unless the physician "

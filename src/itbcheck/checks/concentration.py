@@ -13,7 +13,7 @@ from itbcheck.units import format_number, format_quantity
 CONCENTRATION_MISMATCH = CodeInfo(
     code="CONCENTRATION_MISMATCH",
     severity=Severity.STOP,
-    hazard=Hazard.OVERDOSE,
+    hazard=Hazard.EITHER,
     title="Programmer concentration differs from the syringe",
     meaning="The concentration entered in the programmer is not the one dispensed. The pump "
     "sets its flow from the programmed concentration, so the patient receives the prescribed "
@@ -37,14 +37,17 @@ CONCENTRATION_SCREENING = CodeInfo(
     source="[1] Lioresal label; [2] Gablofen label: 50 mcg/mL is for screening only. The STOP "
     "for a refill is itbcheck's choice.",
     example="dispensed_concentration '50 mcg/mL': STOP.",
+    before_fill_action="Return the syringe to pharmacy and obtain the prescribed refill strength.",
 )
 CONCENTRATION_NONSTANDARD = CodeInfo(
     code="CONCENTRATION_NONSTANDARD",
     severity=Severity.CAUTION,
-    hazard=Hazard.OVERDOSE,
+    hazard=Hazard.EITHER,
     title="Non-standard concentration",
     meaning="The dispensed concentration is not a commercial refill strength (500, 1000 or 2000 "
-    "mcg/mL by default), so it was diluted or compounded.",
+    "mcg/mL by default), so it was diluted or compounded. Hazard either: compounded product is "
+    "found both stronger and weaker than its label, so the patient may get more or less than "
+    "prescribed.",
     why="Compounded intrathecal baclofen is often off strength: over 40 % of samples were more "
     "than 5 % off and 22 % more than 10 % off.",
     source="[4] Compounded ITB potency 2009; [5] Compounded ITB potency 2012. Commercial "
@@ -92,8 +95,9 @@ def check_concentration_strength(context: CheckContext) -> Iterator[Finding]:
         yield finding(
             CONCENTRATION_SCREENING,
             message=f"{shown} is a screening strength, not a refill strength.",
-            action="Do not fill the pump. Return the syringe to pharmacy and obtain the "
-            "prescribed refill strength.",
+            action="Do not start the pump: it now holds a screening strength. Call the "
+            "physician, who decides how to empty and refill it with the prescribed refill "
+            "strength.",
             figures=[figure],
         )
     elif not is_one_of(dispensed, policy.standard):

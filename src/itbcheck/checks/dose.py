@@ -8,6 +8,7 @@ from decimal import Decimal
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding, step_note
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.records import Override
+from itbcheck.rounding import typed_quantity
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
@@ -69,11 +70,14 @@ DOSE_BELOW_RANGE = CodeInfo(
     severity=Severity.STOP,
     hazard=Hazard.WITHDRAWAL,
     title="Daily dose below the typical range",
-    meaning="The prescribed 24-hour total is above zero but below the typical minimum. STOP, "
-    "unless an override approves a minimum at or below this dose; then CAUTION.",
+    meaning="The prescribed 24-hour total is above zero but below the typical minimum for the "
+    "patient's age (policy [age_bands]: 24 mcg/day under 12 by default, 50 mcg/day from 12). "
+    "STOP, unless an override approves a minimum at or below this dose; then CAUTION.",
     why="An unintended low dose can start baclofen withdrawal, which can kill within days.",
-    source=_SOURCE,
-    example="40 mcg/day with no override: STOP.",
+    source=_SOURCE + " Children under 12: 24-1199 mcg/day ([1] Lioresal label; [2] Gablofen "
+    "label); the age bands are itbcheck's choice (policy [age_bands]).",
+    example="40 mcg/day with no override, age 42: STOP. 30 mcg/day at age 8: within the "
+    "under-12 range (24 mcg/day and up), no finding.",
 )
 
 
@@ -101,11 +105,12 @@ def _worst_case_above_ceiling(
         return
     worst = dose * (100 + band) / 100
     highest = ceiling * 100 / (100 + band)
+    typed_highest = typed_quantity(highest, "mcg/day", context.profile, "down")
     figures = [
         _mcg_day("prescribed_daily_dose", dose),
         Figure("accuracy_band", band, "%"),
-        _mcg_day("worst_case_daily_dose", worst),
-        _mcg_day("highest_dose_under_ceiling", highest),
+        Figure("worst_case_daily_dose", worst, "mcg/day", "up"),
+        Figure("highest_dose_under_ceiling", highest, "mcg/day", "down"),
         _mcg_day("hard_ceiling", ceiling),
     ]
     if not context.policy.daily_dose.ceiling_includes_accuracy_band:
@@ -115,8 +120,7 @@ def _worst_case_above_ceiling(
             f"of {format_quantity(ceiling, 'mcg/day')} as programmed, but a "
             f"{context.profile.name} pump may deliver up to {format_number(band)} % more: "
             f"{format_quantity(worst, 'mcg/day')} at worst. The highest dose that stays under "
-            f"the ceiling in this pump is {format_quantity(highest, 'mcg/day')}."
-            + step_note(context.dose),
+            f"the ceiling in this pump is {typed_highest}." + step_note(context.dose),
             action="Confirm the dose with the prescriber, and watch for drowsiness, slow "
             "breathing and low muscle tone; a residual smaller than expected at the next refill "
             "points to an over-infusing pump.",
@@ -129,7 +133,7 @@ def _worst_case_above_ceiling(
         f"{format_quantity(ceiling, 'mcg/day')}, but a {context.profile.name} pump may deliver "
         f"up to {format_number(band)} % more: {format_quantity(worst, 'mcg/day')}, above it; "
         "an override cannot lift it." + step_note(context.dose),
-        action=f"Do not program this dose: at most {format_quantity(highest, 'mcg/day')} in this "
+        action=f"Do not program this dose: at most {typed_highest} in this "
         "pump. Confirm the prescription with the prescriber; the ceiling can only be raised in "
         "the clinic's policy.",
         figures=figures,
@@ -138,12 +142,11 @@ def _worst_case_above_ceiling(
 
 def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     dose = context.dose.prescribed_daily_dose_mcg_per_day
-    limits = context.policy.daily_dose
-    low, high, ceiling = (
-        limits.typical_min.value,
-        limits.typical_max.value,
-        limits.hard_ceiling.value,
-    )
+    # The soft range depends on age (issue 11 point 4); the hard ceiling does not.
+    typical_min, typical_max, band = context.policy.dose_range(context.record.patient.age_years)
+    low, high = typical_min.value, typical_max.value
+    ceiling = context.policy.daily_dose.hard_ceiling.value
+    band_note = "" if band == "adult" else f" (age band {band})"
     shown = format_quantity(dose, "mcg/day")
     if dose == 0:
         return  # a stopped pump is its own finding (PUMP_STOP_*)
@@ -173,8 +176,8 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     if override is None:
         yield finding(
             info,
-            message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')} "
-            "and no override covers it." + step_note(context.dose),
+            message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')}"
+            f"{band_note} and no override covers it." + step_note(context.dose),
             action="Confirm the dose with the prescriber. To proceed, record an override "
             "(rule daily_dose_range) with approver, reason and approved limit.",
             figures=figures,
@@ -184,9 +187,9 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     yield finding(
         info,
         severity=Severity.CAUTION,
-        message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')}; "
-        f"override approved to {format_quantity(approved, 'mcg/day')} by {override.approver} "
-        f"({override.reason}).",
+        message=f"{shown} prescribed is {side} of {format_quantity(bound, 'mcg/day')}"
+        f"{band_note}; override approved to {format_quantity(approved, 'mcg/day')} by "
+        f"{override.approver} ({override.reason}).",
         action="Proceed only as approved; watch for "
         + (
             "drowsiness, slow breathing and low muscle tone."

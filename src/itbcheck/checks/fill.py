@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
+from itbcheck.stages import AFTER_PROGRAMMING_ONLY
 from itbcheck.units import format_quantity
 
 FILL_ABOVE_CAPACITY = CodeInfo(
@@ -19,6 +20,7 @@ FILL_ABOVE_CAPACITY = CodeInfo(
     source="Manufacturer refill instructions: [17] SynchroMed II labelling; [18] Prometra II "
     "labelling.",
     example="22 mL filled into a 20 mL SynchroMed II: STOP.",
+    before_fill_action="Plan a fill no larger than the reservoir's capacity, then check again.",
 )
 CAPACITY_UNVERIFIED = CodeInfo(
     code="CAPACITY_UNVERIFIED",
@@ -59,10 +61,10 @@ ACCESS_PORT_INJECTION = CodeInfo(
 )
 
 
-def check_fill(context: CheckContext) -> Iterator[Finding]:
+def check_injection_site(context: CheckContext) -> Iterator[Finding]:
+    """Where the drug went: known only once it is in (after the fill)."""
     refill = context.record.refill
     fill = refill.fill_volume.value
-    capacity = trusted(context.profile.reservoir_capacity)
     if refill.injection_site == "catheter_access_port":
         yield finding(
             ACCESS_PORT_INJECTION,
@@ -72,6 +74,12 @@ def check_fill(context: CheckContext) -> Iterator[Finding]:
             "consciousness, and be ready to support ventilation. There is no antidote.",
             figures=[Figure("fill_volume", fill, "mL")],
         )
+
+
+def check_capacity(context: CheckContext) -> Iterator[Finding]:
+    """The fill, or before the fill the planned fill, against the reservoir's capacity."""
+    fill = context.record.refill.fill_volume.value
+    capacity = trusted(context.profile.reservoir_capacity)
     if capacity is None:
         yield finding(
             CAPACITY_UNVERIFIED,
@@ -90,7 +98,16 @@ def check_fill(context: CheckContext) -> Iterator[Finding]:
             "known; call the physician.",
             figures=[Figure("fill_volume", fill, "mL"), Figure("capacity", capacity.value, "mL")],
         )
-    entered = refill.programmed_reservoir_volume.value
+
+
+def check_reservoir_entry(context: CheckContext) -> Iterator[Finding]:
+    """The reservoir volume entered in the programmer after the fill, against the fill."""
+    refill = context.record.refill
+    fill = refill.fill_volume.value
+    written = refill.programmed_reservoir_volume
+    if written is None:  # only a before-fill record may leave it out, and then this never runs
+        return
+    entered = written.value
     if entered != fill:
         yield finding(
             RESERVOIR_ENTRY_MISMATCH,
@@ -105,10 +122,14 @@ def check_fill(context: CheckContext) -> Iterator[Finding]:
         )
 
 
+# Where the drug went and what the programmer was told after the fill are unknown before it.
 CHECKS = (
+    Check("injection_site", check_injection_site, (ACCESS_PORT_INJECTION,), AFTER_PROGRAMMING_ONLY),
+    Check("fill_capacity", check_capacity, (FILL_ABOVE_CAPACITY, CAPACITY_UNVERIFIED)),
     Check(
-        "fill",
-        check_fill,
-        (ACCESS_PORT_INJECTION, FILL_ABOVE_CAPACITY, CAPACITY_UNVERIFIED, RESERVOIR_ENTRY_MISMATCH),
+        "reservoir_entry",
+        check_reservoir_entry,
+        (RESERVOIR_ENTRY_MISMATCH,),
+        AFTER_PROGRAMMING_ONLY,
     ),
 )

@@ -79,7 +79,7 @@ HISTORY_RESIDUAL_PROGRAMMER = CodeInfo(
 HISTORY_RESIDUAL_ASPIRATED = CodeInfo(
     code="HISTORY_RESIDUAL_ASPIRATED",
     severity=Severity.STOP,
-    hazard=Hazard.OVERDOSE,
+    hazard=Hazard.EITHER,
     title="Aspirated residual outside what the last visit allows",
     meaning="The aspirated residual is outside the residual carried forward from the last "
     "visit, across the accuracy band: below it the pump gave more than programmed (overdose); "
@@ -335,3 +335,9 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check("history_window_increase", check_window_increase, (HISTORY_WINDOW_INCREASE,)),
 )
+
+
+def last_visit_on_pump(context: CheckContext) -> PastVisit | None:
+    """The last visit on file with this pump and profile, before this visit: the previous
+    fill, for the early-refill judgement of RESIDUAL_NEAR_FULL (checks/residual.py)."""
+    return _same_pump(context)

@@ -3,11 +3,12 @@ the interval within the drug's stability, and does the pump outlast it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
-from itbcheck.findings import Figure, Finding, Hazard, Severity
+from itbcheck.findings import Figure, Finding, Hazard, Rounding, Severity
 from itbcheck.reservoir import date_after, latest_safe_refill, refill_due_by
 from itbcheck.units import format_number
 
@@ -26,6 +27,10 @@ REFILL_AFTER_ALARM = CodeInfo(
     "over-infusion notices.",
     example="40 mL filled, 0.6 mL/day, 2 mL alarm, +14.5 % band: alarm on day 55.3 at worst; "
     "appointment on day 52 CLEAR, on day 53 STOP.",
+    # The alarm dates and the booking advice are computed from the flow (a wrong programmed
+    # strength makes it wrong) and the fill (a fill above capacity is not what the pump holds):
+    # when either is a STOP, this finding is shown as its consequence, and the fix is its fix.
+    follows_from=("CONCENTRATION_MISMATCH", "FILL_ABOVE_CAPACITY"),
 )
 NEXT_REFILL_NOT_AFTER_VISIT = CodeInfo(
     code="NEXT_REFILL_NOT_AFTER_VISIT",
@@ -79,21 +84,53 @@ STABILITY_UNCHECKED = CodeInfo(
     source="itbcheck safety principle 3; no limit confirmed in [18] Prometra II labelling.",
     example="Prometra II profiles ship without a stability limit: NOTE.",
 )
+_SERVICE_SOURCE = (
+    "[17] SynchroMed II labelling; [37] Medtronic drug pump replacement page (after the ERI "
+    "alarm the SynchroMed II stops within 90 days; schedule the replacement about 6 months "
+    "before); [38] HSA 2017 SynchroMed II battery notice (ERI non-critical, end of service "
+    "critical alarm). Prometra II: no elective-replacement or end-of-service rule was found in "
+    "[18] Prometra II labelling; the dates are taken as the programmer shows them."
+)
 PUMP_END_OF_SERVICE = CodeInfo(
     code="PUMP_END_OF_SERVICE",
-    severity=Severity.CAUTION,
+    severity=Severity.STOP,
     hazard=Hazard.WITHDRAWAL,
-    title="Pump reaches replacement or end of service before the next refill",
-    meaning="The elective-replacement (ERI) or end-of-service date shown by the pump falls on or "
-    "before the next refill appointment.",
-    why="After ERI a SynchroMed II stops within 90 days; a stopped pump means withdrawal.",
-    source="SynchroMed II alarms and service life: [17] SynchroMed II labelling.",
-    example="end_of_service 2027-01-01, next refill 2027-01-15: CAUTION.",
+    title="Pump reaches end of service before the next refill",
+    meaning="The end-of-service (EOS) date shown by the pump falls on or before the next refill "
+    "appointment, or, with no end-of-service date recorded, the elective replacement (ERI) "
+    "date plus the policy's eri_to_end_of_service (90 days by default) does: the pump stops "
+    "delivering before the patient is seen again. (Until issue 11 "
+    "this field also held elective-replacement dates and the finding was a CAUTION; the ERI "
+    "date now has its own field, pump.elective_replacement, and code "
+    "PUMP_ELECTIVE_REPLACEMENT.)",
+    why="A pump at end of service stops: abrupt withdrawal, which can kill, unless the pump is "
+    "replaced first.",
+    source=_SERVICE_SOURCE,
+    example="end_of_service 2027-01-01, next refill 2027-01-15: STOP. elective_replacement "
+    "2026-10-01 and no end_of_service, next refill 2027-01-15: 2026-10-01 + 90 days = "
+    "2026-12-30: STOP.",
+)
+PUMP_ELECTIVE_REPLACEMENT = CodeInfo(
+    code="PUMP_ELECTIVE_REPLACEMENT",
+    severity=Severity.CAUTION,
+    hazard=Hazard.DEVICE,
+    title="Pump reaches its elective replacement indicator before the next refill",
+    meaning="The elective replacement indicator (ERI) date shown by the pump falls on or before "
+    "the next refill appointment, and the pump's end of service does not: neither a recorded "
+    "end-of-service date nor, without one, the ERI plus the policy's eri_to_end_of_service "
+    "(90 days by default) falls on or before the next refill (that would be "
+    "PUMP_END_OF_SERVICE, STOP).",
+    why="After ERI the pump still runs, but stops at end of service (a SynchroMed II within 90 "
+    "days): the replacement must be booked now.",
+    source=_SERVICE_SOURCE + " The 90 days as the default for every pump: policy "
+    "service.eri_to_end_of_service, itbcheck's choice.",
+    example="elective_replacement 2027-01-01, next refill 2027-01-15: CAUTION.",
 )
 
 
-def _days(name: str, value: Decimal) -> Figure:
-    return Figure(name, value, "day")
+def _days(name: str, value: Decimal, rounding: Rounding = "nearest") -> Figure:
+    """Days as a figure; days until the alarm are shown rounded down (`rounding`)."""
+    return Figure(name, value, "day", rounding)
 
 
 def check_refill_date(context: CheckContext) -> Iterator[Finding]:
@@ -118,8 +155,8 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
         Figure("fill_volume", outlook.fill_volume_ml, "mL"),
         Figure("alarm_volume", outlook.alarm_volume_ml, "mL"),
         Figure("daily_volume", outlook.daily_volume_ml_per_day, "mL/day"),
-        _days("days_to_alarm_nominal", nominal),
-        *([_days("days_to_alarm_worst", worst)] if worst is not None else []),
+        _days("days_to_alarm_nominal", nominal, "down"),
+        *([_days("days_to_alarm_worst", worst, "down")] if worst is not None else []),
         _days("margin", margin),
         _days("appointment_days", Decimal(appointment)),
     ]
@@ -192,18 +229,45 @@ def check_stability(context: CheckContext) -> Iterator[Finding]:
 
 
 def check_end_of_service(context: CheckContext) -> Iterator[Finding]:
+    """End of service before the next refill is a STOP; an ERI before it a CAUTION. Without a
+    recorded end of service, the earliest one is the ERI plus the policy's
+    eri_to_end_of_service (whole days, rounded down: an earlier stop is the worse case)."""
     record = context.record
-    end = record.pump.end_of_service
-    if end is not None and end <= record.next_refill:
+    visit, refill = record.visit_time.date(), record.next_refill
+    end, eri = record.pump.end_of_service, record.pump.elective_replacement
+    lag = int(context.policy.service.eri_to_end_of_service.value // 24)
+    estimated = end is None and eri is not None
+    if end is None and eri is not None:
+        end = eri + dt.timedelta(days=lag)
+    if end is not None and end <= refill:
+        shown = (
+            f"shows elective replacement on {eri.isoformat()} and may stop {lag} days later, "
+            f"on {end.isoformat()} (no end-of-service date recorded)"
+            if estimated and eri is not None
+            else f"shows end of service on {end.isoformat()}"
+        )
         yield finding(
             PUMP_END_OF_SERVICE,
-            message=f"The pump shows replacement or end of service on {end.isoformat()}, on or "
-            f"before the next refill on {record.next_refill.isoformat()}.",
-            action="Tell the implanting team now so the replacement is booked before the pump "
-            "stops.",
+            message=f"The pump {shown}, on or before the next refill on {refill.isoformat()}: "
+            f"it {'may stop' if estimated else 'stops'} delivering before the patient is seen "
+            "again.",
+            action="Do not send the patient home on this pump without a plan: call the "
+            "implanting team now to replace it before its end of service, and book the refill "
+            "or replacement before that date.",
             figures=[
-                _days("days_to_end_of_service", Decimal((end - record.visit_time.date()).days))
+                _days("days_to_end_of_service", Decimal((end - visit).days)),
+                *([_days("eri_to_end_of_service", Decimal(lag))] if estimated else []),
             ],
+        )
+    elif eri is not None and eri <= refill:
+        when = "" if end is None else f" ({'as early as ' if estimated else ''}{end.isoformat()})"
+        yield finding(
+            PUMP_ELECTIVE_REPLACEMENT,
+            message=f"The pump shows elective replacement on {eri.isoformat()}, on or before "
+            f"the next refill on {refill.isoformat()}; it stops at its end of service{when}.",
+            action="Tell the implanting team now so the replacement is booked before the pump "
+            "reaches its end of service.",
+            figures=[_days("days_to_elective_replacement", Decimal((eri - visit).days))],
         )
 
 
@@ -214,5 +278,5 @@ CHECKS = (
         (REFILL_AFTER_ALARM, NEXT_REFILL_NOT_AFTER_VISIT, ACCURACY_BAND_UNVERIFIED),
     ),
     Check("stability", check_stability, (REFILL_INTERVAL_BEYOND_STABILITY, STABILITY_UNCHECKED)),
-    Check("end_of_service", check_end_of_service, (PUMP_END_OF_SERVICE,)),
+    Check("end_of_service", check_end_of_service, (PUMP_END_OF_SERVICE, PUMP_ELECTIVE_REPLACEMENT)),
 )

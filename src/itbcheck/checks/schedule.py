@@ -21,6 +21,8 @@ STEP_RATE_OUT_OF_RANGE = CodeInfo(
     source="Pump profile min_rate and max_rate (device manual: [17] SynchroMed II labelling; "
     "[18] Prometra II labelling).",
     example="A flex step needing 30 mL/day in a pump whose maximum is 24 mL/day: STOP.",
+    # The flow is the dose over the programmed strength: a wrong strength makes a wrong flow.
+    follows_from=("CONCENTRATION_MISMATCH",),
 )
 RATE_RANGE_UNCHECKED = CodeInfo(
     code="RATE_RANGE_UNCHECKED",

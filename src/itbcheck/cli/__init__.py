@@ -1,5 +1,9 @@
 """The `itbcheck` command. It parses arguments, calls the core, renders, and picks the exit
-code; nothing else. Exit codes are documented in docs/exit-codes.md."""
+code; nothing else. Exit codes are documented in docs/exit-codes.md.
+
+The top layer: it may import every other part of itbcheck, and it is the only one that writes
+to a terminal (typer, rich, matplotlib and uvicorn are imported here and nowhere else; see
+docs/architecture.md). Heavy parts are imported inside the command that needs them."""
 
 from __future__ import annotations
 
@@ -21,12 +25,16 @@ from itbcheck.cli._handling import (
     OperatorOption,
     OutputFormat,
     PolicyOption,
+    StageOption,
     VisitStoreOption,
     fail,
     guarded,
+    policy_in_force,
     showing,
+    use_colour,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
+from itbcheck.stages import Stage
 
 if TYPE_CHECKING:  # imported only when a record is checked, to keep the start fast
     from itbcheck.assessment import Outcome
@@ -34,9 +42,10 @@ if TYPE_CHECKING:  # imported only when a record is checked, to keep the start f
 app = typer.Typer(
     name="itbcheck",
     help="Safety checks for intrathecal baclofen pump refills and programming.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -55,9 +64,16 @@ def _root(
     """Safety checks for intrathecal baclofen pump refills and programming."""
 
 
+# A file with one of these endings holds many visits, one per row: `sheet` checks it.
+SHEET_SUFFIXES = (".csv", ".jsonl", ".xlsx")
+
+
 def _read_input(record: str) -> bytes:
     from itbcheck.reading import MAX_INPUT_BYTES
 
+    if record.lower().endswith(SHEET_SUFFIXES):
+        problem = f"a sheet of visits, not one record: check it with 'itbcheck sheet {record}'"
+        raise InvalidRecordError([Problem("record", problem, kind="sheet")], record)
     try:
         if record == "-":
             return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
@@ -71,9 +87,10 @@ def _read_input(record: str) -> bytes:
 
 
 def _login_name() -> str:
-    import getpass  # only when no operator is given
+    """The operator when none is given: the config file's, else the login name."""
+    from itbcheck.cli._handling import operator_in_force
 
-    return getpass.getuser()
+    return operator_in_force()
 
 
 def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,10 +117,11 @@ def _check_file(
     log_path: Path,
     visit_store: Path | None,
     no_history: bool,
+    stage: Stage = Stage.AFTER_PROGRAMMING,
 ) -> tuple[Outcome, dict[str, Any]]:
     """One record file checked as `check` and `report` check it: against the visits on file,
-    audited, then recorded in the visit store with its entry's `seq`. Returns the outcome and
-    its audit entry."""
+    audited, then recorded in the visit store with its entry's `seq` (a check before the fill
+    is not a visit and is not recorded there). Returns the outcome and its audit entry."""
     from itbcheck import audit
     from itbcheck.assessment import assess
     from itbcheck.policy import load_policy
@@ -121,8 +139,9 @@ def _check_file(
         "<stdin>" if record == "-" else record,
         fields=fields,
         key=lambda: audit.load_key(environ),
-        policy=lambda: load_policy(policy),
+        policy=lambda: load_policy(policy_in_force(policy)),
         history=history.lookup,
+        stage=stage,
     )
     entry = _audit(log_path, outcome.event, outcome.entry)
     history.record(outcome, int(entry["seq"]))
@@ -132,7 +151,7 @@ def _check_file(
     return outcome, entry
 
 
-@app.command()
+@app.command(short_help="Check one record and give CLEAR, CAUTION or STOP.")
 @guarded
 def check(  # noqa: PLR0917  # typer reads the options from the signature
     record: Annotated[str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.")],
@@ -144,6 +163,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
     operator: OperatorOption = None,
     visit_store: VisitStoreOption = None,
     no_history: NoHistoryOption = False,
+    stage: StageOption = Stage.AFTER_PROGRAMMING,
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
@@ -165,6 +185,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         log_path=log_path,
         visit_store=visit_store,
         no_history=no_history,
+        stage=stage,
     )
     seq = entry["seq"]
     error = outcome.error
@@ -183,12 +204,12 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
         if output_format is OutputFormat.JSON:
             typer.echo(to_json(result_document(result, source)), nl=False)
         else:
-            colour = sys.stdout.isatty() and "NO_COLOR" not in environ
-            typer.echo(render_human(result, source, colour=colour), nl=False)
+            colour = use_colour(sys.stdout, environ)
+            typer.echo(render_human(result, source, colour=colour), nl=False, color=colour)
     raise typer.Exit(int(ExitCode[result.verdict.value]))
 
 
-@app.command()
+@app.command(short_help="Explain a finding code, or list them all.")
 @guarded
 def explain(
     code: Annotated[
@@ -196,7 +217,7 @@ def explain(
     ] = None,
 ) -> None:
     """Explain a finding code: what it means, why it matters, its source and an example."""
-    from itbcheck.checks import catalogue
+    from itbcheck.checks import CHECKS, catalogue
     from itbcheck.output import render_catalogue, render_explain
 
     codes = catalogue()
@@ -209,14 +230,17 @@ def explain(
             [f"error: unknown finding code {code!r}; run 'itbcheck explain' to list them"],
             ExitCode.USAGE,
         )
-    typer.echo(render_explain(info), nl=False)
+    stages = next(check.stages for check in CHECKS if info in check.codes)
+    typer.echo(render_explain(info, stages), nl=False)
 
 
 # Sub-command modules need nothing from this one, so they are imported last.
 from itbcheck.cli import history, profiles, sheet, simulate, web  # noqa: E402
 from itbcheck.cli.audit import audit_app  # noqa: E402
+from itbcheck.cli.config import config_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(config_app, name="config")
 profiles.register(app)
 simulate.register(app)
 sheet.register(app)

@@ -8,13 +8,20 @@ import enum
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 
-from itbcheck.exceptions import AuditWriteError, ConfigurationError, InvalidRecordError
+from itbcheck.exceptions import (
+    AuditWriteError,
+    ConfigFileError,
+    ConfigurationError,
+    InvalidRecordError,
+    Problem,
+)
+from itbcheck.stages import Stage
 
 
 class ExitCode(enum.IntEnum):
@@ -29,26 +36,31 @@ class ExitCode(enum.IntEnum):
     STOP = 20
     INTERNAL = 70
     OUTPUT_FAILED = 74
+    CONFIG_FILE = 78
     INTERRUPTED = 130
     BROKEN_PIPE = 141
 
 
 # Options several commands share, declared once so their names and help never drift apart.
 PolicyOption = Annotated[
-    Path | None, typer.Option(help="Clinic policy file (TOML); default: the shipped policy.")
+    Path | None,
+    typer.Option(
+        help="Clinic policy file (TOML); default: $ITBCHECK_POLICY, the config file's policy, "
+        "or the shipped policy."
+    ),
 ]
 AuditLogOption = Annotated[
     Path | None,
     typer.Option(
-        help="Audit log to append to; default: $ITBCHECK_AUDIT_LOG or "
-        "~/.local/state/itbcheck/audit.jsonl."
+        help="Audit log to append to; default: $ITBCHECK_AUDIT_LOG, the config file's "
+        "audit_log, or audit.jsonl in this platform's state folder (itbcheck config show)."
     ),
 ]
 VisitStoreOption = Annotated[
     Path | None,
     typer.Option(
-        help="Visit store (SQLite); default: $ITBCHECK_VISIT_STORE or visits.sqlite3 beside "
-        "the audit log (docs/history.md)."
+        help="Visit store (SQLite); default: $ITBCHECK_VISIT_STORE, the config file's "
+        "visit_store, or visits.sqlite3 beside the audit log (docs/history.md)."
     ),
 ]
 NoHistoryOption = Annotated[
@@ -56,7 +68,22 @@ NoHistoryOption = Annotated[
 ]
 OperatorOption = Annotated[
     str | None,
-    typer.Option(envvar="ITBCHECK_OPERATOR", help="Who runs the check; default: the login name."),
+    typer.Option(
+        envvar="ITBCHECK_OPERATOR",
+        metavar="NAME",
+        help="Who runs the check; default: the config file's operator, or the login name.",
+    ),
+]
+
+
+StageOption = Annotated[
+    Stage,
+    typer.Option(
+        metavar="STAGE",
+        show_default=False,
+        help="before-fill: check what is known before injecting (syringe, interrogation, "
+        "residual, planned programming); after-programming (the default): the complete record.",
+    ),
 ]
 
 
@@ -66,6 +93,39 @@ class OutputFormat(enum.StrEnum):
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def policy_in_force(option: Path | None) -> Path | None:
+    """The policy file to use: the option, $ITBCHECK_POLICY, the config file, or None for the
+    shipped policy."""
+    from itbcheck.settings import path_in_force
+
+    return path_in_force("policy", os.environ, {"policy": option})
+
+
+def operator_in_force() -> str:
+    """Who runs the check when no --operator or $ITBCHECK_OPERATOR is given: the config file's
+    operator, else the login name."""
+    from itbcheck.settings import in_force
+
+    operator = in_force(os.environ)["operator"].value
+    if operator is None:
+        raise ConfigurationError(
+            [Problem("operator", "no login name on this computer; give --operator")], "operator"
+        )
+    return operator
+
+
+def use_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set to a non-empty value (no-color.org); a
+    non-empty FORCE_COLOR turns it on where it would be off (a pipe, a CI log). An empty value
+    of either counts as unset, as both conventions say. NO_COLOR wins when both are set: a
+    person who asked for no colour may not be able to read it."""
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
 
 
 def fail(lines: list[str], code: ExitCode) -> typer.Exit:
@@ -111,7 +171,7 @@ def guarded(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from itbcheck.output import problem_lines
+        from itbcheck.output import printable, problem_lines
 
         try:
             return command(*args, **kwargs)
@@ -123,6 +183,8 @@ def guarded(command: F) -> F:
             raise fail(
                 problem_lines(error.source, error.problems), ExitCode.CONFIGURATION
             ) from None
+        except ConfigFileError as error:
+            raise fail([f"error: {printable(str(error))}"], ExitCode.CONFIG_FILE) from None
         except AuditWriteError as error:
             raise fail(
                 [f"error: {error}", "error: the check was not recorded, so no verdict is given"],

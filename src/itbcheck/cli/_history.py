@@ -14,6 +14,7 @@ from itbcheck.history.lookup import HistorySession, stored_visit
 from itbcheck.history.model import History
 from itbcheck.history.store import STORE_ENV, StoreUnavailableError, default_store_path
 from itbcheck.records import Record
+from itbcheck.stages import Stage
 
 
 @dataclass
@@ -29,8 +30,8 @@ class Use:
     def record(self, outcome: Outcome, seq: int | None) -> None:
         """Queue a checked visit with its audit entry's sequence number."""
         result = outcome.result
-        if self.session is None or result is None:
-            return
+        if self.session is None or result is None or result.stage is not Stage.AFTER_PROGRAMMING:
+            return  # a check before the fill is not a visit: the full check after it is
         self.session.queue(
             stored_visit(
                 result.record,

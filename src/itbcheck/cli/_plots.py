@@ -8,18 +8,29 @@ import math
 from pathlib import Path
 from typing import Any
 
-from itbcheck.simulation import Simulation
-from itbcheck.sweep import VERDICT_OF_RANK, Plan, VerdictMap
+from itbcheck.lab.simulation import Simulation
+from itbcheck.lab.sweep import VERDICT_OF_RANK, Plan, VerdictMap
 from itbcheck.units import format_number
 
 MISSING = "--plot needs matplotlib, which is not installed: pip install 'itbcheck[plot]'"
 
-# Colour-blind-safe enough, and the verdict is also in the CSV: green, amber, red, grey.
+# The Okabe-Ito palette (Okabe and Ito, Color Universal Design, 2002/2008; Wong, Nature Methods
+# 2011): its colours stay distinct for protan, deutan and tritan colour vision, where the
+# earlier green and red met as the same olive for about 1 man in 12. The meaning stays green,
+# amber, red: bluish green CLEAR, orange CAUTION, vermillion STOP, and the neutral grey for
+# INVALID; the legend names each, and the verdict is also in the CSV.
+OKABE_ITO = {
+    "bluish_green": "#009E73",
+    "orange": "#E69F00",
+    "vermillion": "#D55E00",
+    "blue": "#0072B2",
+    "grey": "#999999",
+}
 _VERDICT_COLOURS = {
-    "CLEAR": "#1a9850",
-    "CAUTION": "#fdae61",
-    "STOP": "#d73027",
-    "INVALID": "#999999",
+    "CLEAR": OKABE_ITO["bluish_green"],
+    "CAUTION": OKABE_ITO["orange"],
+    "STOP": OKABE_ITO["vermillion"],
+    "INVALID": OKABE_ITO["grey"],
 }
 
 
@@ -53,7 +64,7 @@ def plot_simulation(simulation: Simulation, source: str, path: Path) -> None:
             days,
             [float(v) for v in volumes[2]],
             [float(v) for v in volumes[1]],
-            color="#4575b4",
+            color=OKABE_ITO["blue"],
             alpha=0.2,
             linewidth=0,
             label=f"accuracy band \u00b1{format_number(high.band_percent)} %: "
@@ -61,12 +72,15 @@ def plot_simulation(simulation: Simulation, source: str, path: Path) -> None:
         )
     nominal = simulation.scenarios[0]
     axes.plot(
-        days, [float(v) for v in volumes[0]], color="#4575b4", label=f"nominal: {_rate(nominal)}"
+        days,
+        [float(v) for v in volumes[0]],
+        color=OKABE_ITO["blue"],
+        label=f"nominal: {_rate(nominal)}",
     )
     alarm = float(outlook.alarm_volume_ml)
     axes.axhline(
         alarm,
-        color="#d73027",
+        color=OKABE_ITO["vermillion"],
         linestyle="--",
         label=f"low-reservoir alarm volume ({format_number(outlook.alarm_volume_ml)} mL)",
     )
@@ -77,7 +91,7 @@ def plot_simulation(simulation: Simulation, source: str, path: Path) -> None:
                 float(scenario.days_to_alarm),
                 alarm,
                 markers[scenario.rate],
-                color="#d73027",
+                color=OKABE_ITO["vermillion"],
                 label=f"alarm volume reached, {scenario.rate}: day "
                 f"{format_number(scenario.days_to_alarm, 1)}",
             )

@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 
-from itbcheck.grid import AXES
+from itbcheck.lab.grid import AXES
+from itbcheck.lab.simulation import RATES, Scenario, Simulation
+from itbcheck.lab.sweep import Outcome
 from itbcheck.output import printable
-from itbcheck.simulation import RATES, Scenario, Simulation
-from itbcheck.sweep import Outcome
 from itbcheck.units import format_number, format_quantity
 
 WIDTH = 80

@@ -43,7 +43,7 @@ def _key() -> bytes:
     return key
 
 
-@audit_app.command()
+@audit_app.command(short_help="Recompute the hash chain; name the first bad line.")
 @guarded
 def verify(
     log: LogArgument,
@@ -56,8 +56,8 @@ def verify(
     ] = None,
 ) -> None:
     """Recompute the hash chain and report the first bad line; exit 0 only if all verifies."""
-    from itbcheck.auditchain import checkpoint_problem
-    from itbcheck.auditchain import verify as verify_chain
+    from itbcheck.audit.chain import checkpoint_problem
+    from itbcheck.audit.chain import verify as verify_chain
 
     data = _read(log)
     result = verify_chain(data)
@@ -88,23 +88,25 @@ def verify(
     )
 
 
-@audit_app.command()
+@audit_app.command(short_help="Export a date range as CSV or JSON lines.")
 @guarded
 def export(
     log: LogArgument,
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
     output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.CSV,
     since: Annotated[
-        dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First UTC day.")
+        dt.datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="First UTC day."),
     ] = None,
     until: Annotated[
-        dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last UTC day.")
+        dt.datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Last UTC day."),
     ] = None,
 ) -> None:
     """Export a date range as CSV or JSON lines, with a keyed checkpoint beside it."""
-    from itbcheck.auditchain import checkpoint as make_checkpoint
-    from itbcheck.auditchain import verify as verify_chain
-    from itbcheck.auditexport import entries_of, to_csv, to_jsonl, within
+    from itbcheck.audit.chain import checkpoint as make_checkpoint
+    from itbcheck.audit.chain import verify as verify_chain
+    from itbcheck.audit.export import entries_of, to_csv, to_jsonl, within
 
     data = _read(log)
     result = verify_chain(data)
@@ -129,9 +131,9 @@ def export(
 @guarded
 def summary(log: LogArgument) -> None:
     """Counts of checks by verdict, finding code, operator and day."""
-    from itbcheck.auditchain import verify as verify_chain
-    from itbcheck.auditexport import entries_of
-    from itbcheck.auditexport import summary as count
+    from itbcheck.audit.chain import verify as verify_chain
+    from itbcheck.audit.export import entries_of
+    from itbcheck.audit.export import summary as count
 
     data = _read(log)
     result = verify_chain(data)

@@ -104,4 +104,4 @@ def _export(target: Path, rows: list[list[object]]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's command to the itbcheck app."""
-    app.command()(guarded(history))
+    app.command(short_help="List a patient's visits on file, or export them all.")(guarded(history))

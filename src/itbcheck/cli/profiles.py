@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded
+from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded, policy_in_force
 from itbcheck.exceptions import Problem
 
 if TYPE_CHECKING:
+    from itbcheck.lab.scenarios import Outcome
     from itbcheck.profiles import ProfileReport
-    from itbcheck.scenarios import Outcome
 
 profiles_app = typer.Typer(help="List, show and validate pump profiles.", no_args_is_help=True)
 scenarios_app = typer.Typer(
@@ -56,13 +56,22 @@ def _problem_text(problem: Problem) -> str:
     return printable(f"{problem.location}: {problem.message}") + shown
 
 
-@profiles_app.command("list")
+@profiles_app.command("list", short_help="List the shipped pump profiles.")
 @guarded
 def list_profiles() -> None:
-    """List the shipped pump profiles and how many of their facts are not verified."""
-    from itbcheck.profiles import facts_of, profile_names, validate_shipped_profiles
+    """List the shipped and site pump profiles and how many of their facts are not verified."""
+    from itbcheck.profiles import (
+        facts_of,
+        shipped_profile_names,
+        validate_profile_file,
+        validate_shipped_profiles,
+    )
+    from itbcheck.site import site_profiles
 
-    for name, report in zip(profile_names(), validate_shipped_profiles(), strict=True):
+    site = site_profiles()
+    names = [*shipped_profile_names(), *(f"{name} (site)" for name in site)]
+    reports = [*validate_shipped_profiles(), *map(validate_profile_file, site.values())]
+    for name, report in zip(names, reports, strict=True):
         if report.profile is None:
             typer.echo(f"{name:<24} INVALID: run 'itbcheck profiles validate' for the problems")
             continue
@@ -74,22 +83,29 @@ def list_profiles() -> None:
         typer.echo(f"  {report.profile.description}")
 
 
-@profiles_app.command()
+@profiles_app.command(short_help="Show every fact of a profile, with its source.")
 @guarded
 def show(
     name: Annotated[str, typer.Argument(help="A profile name, e.g. synchromed-ii-20ml.")],
 ) -> None:
-    """Show every fact of a shipped profile: its value, whether it is verified, its source."""
-    from itbcheck.profiles import facts_of, load_profile, profile_names, written
+    """Show every fact of a shipped or site profile: its value, whether it is verified, its
+    source."""
+    from itbcheck.profiles import facts_of, labelling_of, load_profile, profile_names, written
 
     if name not in profile_names():
         raise fail(
-            [f"error: unknown pump profile {name!r}; run 'itbcheck profiles list'"],
+            [
+                f"error: unknown pump profile {name!r}; known: {', '.join(profile_names())} "
+                "(itbcheck profiles list)"
+            ],
             ExitCode.USAGE,
         )
     profile = load_profile(name)
     typer.echo(f"{profile.version}\n{profile.description}\n")
-    for fact_name, fact in facts_of(profile).items():
+    labelling = labelling_of(profile)
+    for fact_name, fact in (facts_of(profile) | labelling).items():
+        if fact_name in labelling and fact_name == next(iter(labelling)):
+            typer.echo("\nLabelling for baclofen (optional; unstated or unverified: unchecked)")
         status = "verified" if fact.verified else "NOT VERIFIED: not used as a limit"
         typer.echo(f"{fact_name:<24} {written(fact) or '(no value)':<12} {status}")
         source = textwrap.wrap(fact.source, 76, break_on_hyphens=False)
@@ -109,19 +125,30 @@ def _report_lines(report: ProfileReport) -> list[str]:
     return lines
 
 
-@profiles_app.command()
+@profiles_app.command(short_help="Report every problem and unverified fact of profiles.")
 @guarded
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Profile files (TOML); default: every shipped profile."),
+        typer.Argument(
+            metavar="FILE",
+            hidden=True,  # typer would show its type as `<list[Path]>`; the docstring says it
+        ),
     ] = None,
 ) -> None:
     """Report every problem and every missing or unverified fact of pump profile files.
+
+    FILE... are profile files (TOML); without them, every shipped and site profile is validated.
     Exit 0 when all are valid (warnings allowed), 4 otherwise."""
     from itbcheck.profiles import validate_profile_file, validate_shipped_profiles
+    from itbcheck.site import site_profiles
 
-    reports = [validate_profile_file(p) for p in paths] if paths else validate_shipped_profiles()
+    if not paths:
+        paths = list(site_profiles().values())
+        reports = validate_shipped_profiles()
+    else:
+        reports = []
+    reports += [validate_profile_file(p) for p in paths]
     for report in reports:
         typer.echo("\n".join(_report_lines(report)))
     invalid = sum(not report.valid for report in reports)
@@ -156,8 +183,8 @@ def schema(
 
 
 def _outcome_lines(outcome: Outcome) -> list[str]:
+    from itbcheck.lab.scenarios import Status
     from itbcheck.output import printable
-    from itbcheck.scenarios import Status
 
     indent = " " * 9
     lines = [f"{outcome.status.name:<8} {printable(outcome.source)}"]
@@ -178,21 +205,27 @@ def _outcome_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
-@scenarios_app.command("run")
+@scenarios_app.command("run", short_help="Check every scenario against its expected result.")
 @guarded
 def run_scenarios(
     folder: Annotated[
         Path, typer.Argument(help="Folder of scenario files, or one scenario file.", exists=True)
     ],
     policy: PolicyOption = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit", metavar="FILE", help="Also write the results to FILE as JUnit XML, for CI."
+        ),
+    ] = None,
 ) -> None:
     """Check every scenario's record and compare the verdict and codes with the expected ones.
     Writes no audit entry. Exit 0 when all pass, 1 when any fails or is invalid."""
+    from itbcheck.lab.scenarios import Status, run_file, scenario_files
     from itbcheck.policy import load_policy
     from itbcheck.profiles import profiles_folder
-    from itbcheck.scenarios import Status, run_file, scenario_files
 
-    loaded = load_policy(policy)
+    loaded = load_policy(policy_in_force(policy))
     profiles_folder()  # no profiles at all is itbcheck's set-up (exit 4), not a failed scenario
     paths = scenario_files(folder) if folder.is_dir() else [folder]
     if not paths:
@@ -202,6 +235,8 @@ def run_scenarios(
     outcomes = [run_file(path, loaded) for path in paths]
     for outcome in outcomes:
         typer.echo("\n".join(_outcome_lines(outcome)))
+    if junit is not None:
+        _write_junit(junit, outcomes)
     counts = Counter(outcome.status for outcome in outcomes)
     typer.echo(
         f"{counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
@@ -211,8 +246,20 @@ def run_scenarios(
         raise typer.Exit(int(ExitCode.SCENARIOS_FAILED))
 
 
+def _write_junit(path: Path, outcomes: list[Outcome]) -> None:
+    from itbcheck.cli._junit import junit_xml
+
+    try:
+        path.write_bytes(junit_xml(outcomes, _outcome_lines))
+    except OSError as error:
+        raise fail(
+            [f"error: cannot write {path} ({error.strerror or type(error).__name__})"],
+            ExitCode.OUTPUT_FAILED,
+        ) from None
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the itbcheck app."""
     app.add_typer(profiles_app, name="profiles")
-    app.command()(schema)
+    app.command(short_help="Print the JSON Schema of a record, profile or policy.")(schema)
     app.add_typer(scenarios_app, name="scenarios")

@@ -30,6 +30,7 @@ from itbcheck.cli._handling import (
     PolicyOption,
     VisitStoreOption,
     guarded,
+    policy_in_force,
     showing,
 )
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
@@ -300,7 +301,7 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
         key = None
         try:
             key = audit.load_key(environ)
-            setup = (key, load_policy(policy))
+            setup = (key, load_policy(policy_in_force(policy)))
             profiles_folder()  # none at all: nothing is checked (exit 4), not a failure per row
             with _open(file) as stream:
                 _check_rows(stream, name, run, fields, setup)
@@ -325,9 +326,9 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
 
 
 def _login_name() -> str:
-    import getpass
+    from itbcheck.cli._handling import operator_in_force
 
-    return getpass.getuser()
+    return operator_in_force()
 
 
 def _echo(text: str) -> None:
@@ -336,4 +337,6 @@ def _echo(text: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the itbcheck app."""
-    app.command()(guarded(sheet))
+    app.command(short_help="Check every visit of a refill sheet, one verdict a row.")(
+        guarded(sheet)
+    )

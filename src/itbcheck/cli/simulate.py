@@ -16,7 +16,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded
+from itbcheck.cli._handling import ExitCode, PolicyOption, fail, guarded, policy_in_force
 
 RecordArgument = Annotated[
     str, typer.Argument(help="Record file (YAML or JSON), or - for stdin.", show_default=False)
@@ -42,7 +42,7 @@ PlotOption = Annotated[
 def _usage_errors() -> Iterator[None]:
     """A variation written wrongly, or a plot that cannot be drawn, is a usage error."""
     from itbcheck.cli._plots import PlotUnavailableError
-    from itbcheck.variants import VariantError
+    from itbcheck.lab.variants import VariantError
 
     try:
         yield
@@ -63,8 +63,8 @@ def _days(option: str, text: str) -> Decimal:
 def _base(record: str, edits: list[str] | None) -> tuple[Any, str]:
     """The record's data with the --set edits applied, and its name for messages."""
     from itbcheck.cli import _read_input
+    from itbcheck.lab.variants import parse_edit, with_edits
     from itbcheck.reading import load_document
-    from itbcheck.variants import parse_edit, with_edits
 
     source = "<stdin>" if record == "-" else record
     changes = [parse_edit(text) for text in edits or []]
@@ -86,10 +86,13 @@ def simulate(
     record: RecordArgument,
     *,
     edits: EditsOption = None,
-    step: Annotated[str, typer.Option(help="Time step, with its unit: '1 day', '12 h'.")] = "1 day",
+    step: Annotated[
+        str, typer.Option(metavar="DURATION", help="Time step, with its unit: '1 day', '12 h'.")
+    ] = "1 day",
     until: Annotated[
         str | None,
         typer.Option(
+            metavar="DURATION",
             help="How far to go, e.g. '120 day'; default: the appointment or the last day a "
             "rate empties the reservoir, whichever is later.",
             show_default=False,
@@ -103,8 +106,8 @@ def simulate(
     from itbcheck.checking import profile_of
     from itbcheck.cli import _simulate_output as out
     from itbcheck.cli._plots import plot_simulation, pyplot
+    from itbcheck.lab.simulation import simulate as run
     from itbcheck.records import parse_record
-    from itbcheck.simulation import simulate as run
 
     with _usage_errors():
         if plot is not None:
@@ -150,7 +153,7 @@ class _Progress:
 
 
 def _grid(grid_file: Path | None, options: dict[str, str | None]) -> dict[str, Any]:
-    from itbcheck.grid import parse_axis, parse_grid_file
+    from itbcheck.lab.grid import parse_axis, parse_grid_file
 
     grid = {}
     if grid_file is not None:
@@ -167,6 +170,7 @@ def _grid(grid_file: Path | None, options: dict[str, str | None]) -> dict[str, A
 
 def _axis_option(unit: str, example: str, sets: str) -> Any:
     return typer.Option(
+        metavar="VALUES",
         help=f"{unit}: a list or a range START:STOP:STEP, e.g. {example}; {sets}.",
         show_default=False,
     )
@@ -219,9 +223,9 @@ def sweep(
     combination with its verdict and finding codes, then counts per verdict."""
     from itbcheck.cli import _simulate_output as out
     from itbcheck.cli._plots import plot_sweep, pyplot
-    from itbcheck.grid import AXES
+    from itbcheck.lab.grid import AXES
+    from itbcheck.lab.sweep import VerdictMap, plan_sweep, run_sweep
     from itbcheck.policy import load_policy
-    from itbcheck.sweep import VerdictMap, plan_sweep, run_sweep
 
     given = {
         "concentrations": concentrations,
@@ -234,7 +238,7 @@ def sweep(
             pyplot()
         grid = _grid(grid_file, given)
         base, source = _base(record, edits)
-        loaded_policy = load_policy(policy)
+        loaded_policy = load_policy(policy_in_force(policy))
         plan = plan_sweep(base, grid, loaded_policy, source)
     verdicts, codes = Counter[str](), Counter[str]()
     heat = VerdictMap(plan) if plot is not None else None
@@ -284,5 +288,5 @@ def sweep(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the itbcheck app."""
-    app.command()(simulate)
-    app.command()(sweep)
+    app.command(short_help="Follow the reservoir and the drug delivered after a refill.")(simulate)
+    app.command(short_help="Check a grid of records built from one base record.")(sweep)

@@ -33,7 +33,9 @@ PDF_TIMEOUT_SECONDS = 120
 
 def serve(
     *,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Address to listen on.")
+    ] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = DEFAULT_PORT,
     workers: Annotated[int, typer.Option(help="Server processes.", min=1, max=16)] = 1,
     policy: PolicyOption = None,
@@ -100,7 +102,8 @@ def report(
         Path | None, typer.Option("--pdf", help="Write the report as PDF (needs chromium).")
     ] = None,
     second_nurse: Annotated[
-        str | None, typer.Option(help="The second nurse who double-checked the refill.")
+        str | None,
+        typer.Option(metavar="NAME", help="The second nurse who double-checked the refill."),
     ] = None,
     policy: PolicyOption = None,
     audit_log: AuditLogOption = None,
@@ -210,5 +213,5 @@ def _print_pdf(browser: str, page: str, target: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(guarded(serve))
-    app.command()(guarded(report))
+    app.command(short_help="Serve the bedside refill form on this computer.")(guarded(serve))
+    app.command(short_help="Check one record and write its report for the chart.")(guarded(report))

@@ -24,10 +24,11 @@ class StoreUnavailableError(Exception):
 
 
 def default_store_path(audit_log: Path, environ: Mapping[str, str]) -> Path:
-    """$ITBCHECK_VISIT_STORE, else `visits.sqlite3` in the audit log's folder."""
-    if environ.get(STORE_ENV):
-        return Path(environ[STORE_ENV])
-    return audit_log.parent / FILE_NAME
+    """$ITBCHECK_VISIT_STORE, else the config file's `visit_store`, else `visits.sqlite3` in
+    the audit log's folder."""
+    from itbcheck.settings import in_force
+
+    return Path(str(in_force(environ, {"audit_log": audit_log})["visit_store"].value))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError
 from itbcheck.output import problem_texts
+from itbcheck.stages import Stage
 from itbcheck.web import layout
 from itbcheck.web.formdata import field_of, merged
 from itbcheck.web.pages import Refused, config_of, page, posted_values
@@ -73,6 +74,15 @@ async def check(request: Request, values: Values, config: Config) -> HTMLRespons
     """Check the visit: the verdict page, or the form with every problem beside its field.
     Either way the audit entry is written first."""
     checked = await run_in_threadpool(check_form, values, config)
+    return verdict_or_form(request, checked, values)
+
+
+@router.post("/check-before-fill", response_class=HTMLResponse)
+async def check_before_fill(request: Request, values: Values, config: Config) -> HTMLResponse:
+    """The check before the fill (`check --stage before-fill`): what is known before injecting
+    is checked; the verdict page says it is not the final check and leads back to the form to
+    complete the record and check it in full."""
+    checked = await run_in_threadpool(check_form, values, config, "serve", Stage.BEFORE_FILL)
     return verdict_or_form(request, checked, values)
 
 

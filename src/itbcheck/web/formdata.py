@@ -23,6 +23,7 @@ from itbcheck.exceptions import InvalidRecordError, Problem
 from itbcheck.fields import Text, problems_from, shown
 from itbcheck.records import Record
 from itbcheck.sheet import Row, column_path, column_plan, row_document
+from itbcheck.stages import Stage
 from itbcheck.units import VOLUME_SPELLINGS, Kind
 from itbcheck.web.layout import (
     BOLUS_ROWS,
@@ -53,10 +54,13 @@ class Visit:
     nurse_problems: tuple[Problem, ...]
     rows: dict[str, list[int]] = field(default_factory=dict)
 
-    def parse(self, document: object, source: str) -> Record:
-        """The record, or every problem of the form: the record's and the nurses' together."""
+    def parse(
+        self, document: object, source: str, stage: Stage = Stage.AFTER_PROGRAMMING
+    ) -> Record:
+        """The record, or every problem of the form: the record's and the nurses' together.
+        Before the fill, the fields not known yet may be empty (`stages.STAGES`)."""
         try:
-            record = self.row.parse(document, source)
+            record = self.row.parse(document, source, stage)
         except InvalidRecordError as error:
             raise InvalidRecordError([*error.problems, *self.nurse_problems], source) from None
         if self.nurse_problems:

@@ -122,9 +122,16 @@ SECTIONS: tuple[Section, ...] = (
             ),
             Field(
                 "pump.end_of_service",
-                "End of service (ERI) date",
+                "End of service (EOS) date",
                 "date",
-                "like 2031-05-01, if the programmer shows it",
+                "like 2031-05-01, if the programmer shows it: the pump stops",
+                required=False,
+            ),
+            Field(
+                "pump.elective_replacement",
+                "Elective replacement (ERI) date",
+                "date",
+                "like 2031-02-01, if the programmer shows it",
                 required=False,
             ),
         ),
@@ -137,6 +144,13 @@ SECTIONS: tuple[Section, ...] = (
             _c("pump.status_at_arrival", "Pump status on arrival"),
             _q("refill.previous_concentration", "Strength in the pump", Kind.CONCENTRATION),
             _q("refill.previous_fill_volume", "Previous fill volume", Kind.VOLUME, required=False),
+            Field(
+                "refill.previous_fill_date",
+                "Previous fill date",
+                "date",
+                "like 2026-09-28, from the pump log",
+                required=False,
+            ),
             _q("dosing.previous_daily_dose", "Daily dose until now", Kind.DOSE_RATE),
             Field(
                 "dosing.previous_dose_changed_at",
@@ -166,6 +180,19 @@ SECTIONS: tuple[Section, ...] = (
         "Read the strength from the syringe label.",
         (
             _c("refill.drug", "Drug"),
+            Field(
+                "refill.drugs",
+                "Drugs in the syringe",
+                "only for an admixture: names separated by ';', like 'baclofen; clonidine'",
+                required=False,
+            ),
+            _c(
+                "refill.product_source",
+                "Product",
+                "labelled product or compounded by a pharmacy",
+                choices=("", *choices_of("refill.product_source")),
+                required=False,
+            ),
             _q("refill.dispensed_concentration", "Syringe label strength", Kind.CONCENTRATION),
             _q("refill.fill_volume", "Volume filled", Kind.VOLUME),
             _c("refill.injection_site", "Injected into"),

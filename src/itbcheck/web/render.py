@@ -14,9 +14,12 @@ import jinja2
 
 from itbcheck.assessment import Outcome
 from itbcheck.checking import CheckResult
-from itbcheck.findings import Severity
+from itbcheck.findings import Finding, Severity
+from itbcheck.grouping import grouped
 from itbcheck.output import figures_text, problem_texts, reservoir_dates, verdict_words
 from itbcheck.reservoir import latest_safe_refill, refill_due_by
+from itbcheck.rounding import steps_of, typed_quantity
+from itbcheck.stages import STAGES, Stage
 from itbcheck.units import format_number, format_quantity
 
 PLOT_WIDTH, PLOT_HEIGHT = 640, 220
@@ -51,15 +54,28 @@ def _q(value: Decimal | None, unit: str) -> str:
     return "none" if value is None else format_quantity(value, unit)
 
 
-def _finding(finding: Any) -> dict[str, str]:
+def _finding(finding: Finding, steps: dict[str, Decimal]) -> dict[str, Any]:
     return {
         "code": finding.code,
         "severity": finding.severity.name,
         "hazard": str(finding.hazard),
         "message": finding.message,
-        "figures": figures_text(finding),
+        "figures": figures_text(finding, steps),
         "action": finding.action,
+        "consequences": [],
     }
+
+
+def _findings(result: CheckResult, steps: dict[str, Decimal]) -> list[dict[str, Any]]:
+    """The CAUTION and STOP findings to act on, each with the findings that follow from its
+    error (`consequence_of`) under it: the fix is named once."""
+    return [
+        {
+            **_finding(group.cause, steps),
+            "consequences": [_finding(found, steps) for found in group.consequences],
+        }
+        for group in grouped(result.findings)
+    ]
 
 
 def verdict_context(result: CheckResult, audit: AuditRef, nurses: dict[str, str]) -> dict[str, Any]:
@@ -69,9 +85,16 @@ def verdict_context(result: CheckResult, audit: AuditRef, nurses: dict[str, str]
     limit = refill_due_by(outlook, margin)
     latest = None if limit is None else latest_safe_refill(record.visit_time, limit)
     dates = reservoir_dates(result)
+    steps = steps_of(result.profile)
+    stage = STAGES[result.stage]
     return {
         "verdict": str(result.verdict),
-        "verdict_words": verdict_words(result.verdict),
+        "verdict_words": verdict_words(result.verdict, result.stage),
+        "stage": str(result.stage),
+        "before_fill": result.stage is Stage.BEFORE_FILL,
+        "stage_note": f"Checked {stage.label}: {stage.still_required}."
+        if stage.still_required
+        else "",
         "profile": result.profile.version,
         "policy": result.policy.policy_version,
         "visit_time": record.visit_time.isoformat(timespec="minutes"),
@@ -80,8 +103,10 @@ def verdict_context(result: CheckResult, audit: AuditRef, nurses: dict[str, str]
             "previous": _q(dose.previous_daily_dose_mcg_per_day, "mcg/day"),
             "programmed": _q(dose.programmed_concentration_mcg_per_ml, "mcg/mL"),
             "dispensed": _q(dose.dispensed_concentration_mcg_per_ml, "mcg/mL"),
-            "flow": _q(dose.pump_daily_volume_ml_per_day, "mL/day"),
-            "delivered": _q(dose.delivered_daily_dose_mcg_per_day, "mcg/day"),
+            "flow": typed_quantity(dose.pump_daily_volume_ml_per_day, "mL/day", result.profile),
+            "delivered": typed_quantity(
+                dose.delivered_daily_dose_mcg_per_day, "mcg/day", result.profile
+            ),
             "factor": format_number(dose.concentration_factor),
             "mismatch": dose.concentration_factor != 1,
             "fill": _q(record.refill.fill_volume.value, "mL"),
@@ -91,8 +116,8 @@ def verdict_context(result: CheckResult, audit: AuditRef, nurses: dict[str, str]
         "appointment_days": outlook.appointment_days,
         "margin": f"{format_number(margin)}-day",
         "latest_safe_refill": None if latest is None else latest.isoformat(),
-        "findings": [_finding(f) for f in result.findings if f.severity > Severity.NOTE],
-        "notes": [_finding(f) for f in result.findings if f.severity is Severity.NOTE],
+        "findings": _findings(result, steps),
+        "notes": [_finding(f, steps) for f in result.findings if f.severity is Severity.NOTE],
         "overrides": [
             {
                 "rule": o.rule,
@@ -118,8 +143,8 @@ def reservoir_plot(result: CheckResult) -> dict[str, Any] | None:
     """The reservoir over time as SVG coordinates: nominal and both ends of the accuracy band
     from `simulation.simulate`, the alarm volume and the appointment. None when nothing flows
     (there is no date to show) or the horizon is too long to step through."""
-    from itbcheck.simulation import simulate
-    from itbcheck.variants import VariantError
+    from itbcheck.lab.simulation import simulate
+    from itbcheck.lab.variants import VariantError
 
     outlook = result.forecast
     if outlook.days_to_alarm_nominal is None:

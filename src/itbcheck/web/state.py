@@ -77,20 +77,24 @@ def config_from(
     previous_values: PreviousValues = no_visit_store,
 ) -> WebConfig:
     """The configuration `itbcheck serve` and the app factory use: options first, then the
-    environment (the CLI's variables, plus ITBCHECK_POLICY and ITBCHECK_WEB_SECRET)."""
+    environment (the CLI's variables, plus ITBCHECK_WEB_SECRET), then the config file
+    (`itbcheck.settings`)."""
     from functools import partial
 
-    from itbcheck.history.store import default_store_path
+    from itbcheck.settings import in_force
 
     env: Mapping[str, str] = os.environ if environ is None else environ
-    if policy is None and env.get(POLICY_ENV):
-        policy = Path(env[POLICY_ENV])
+    given = {"policy": policy, "audit_log": audit_log, "operator": operator}
+    settings = in_force(env, given)  # option, environment, config file, default
+    policy = None if settings["policy"].value is None else Path(settings["policy"].value)
+    operator = settings["operator"].value
     if operator is None:
-        import getpass
-
-        operator = env.get("ITBCHECK_OPERATOR") or getpass.getuser()
-    log = audit_log or audit.default_log_path(env)
-    store = default_store_path(log, env)
+        raise ConfigurationError(
+            [Problem("operator", "no login name on this computer; set ITBCHECK_OPERATOR")],
+            "operator",
+        )
+    log = Path(str(settings["audit_log"].value))
+    store = Path(str(settings["visit_store"].value))
     if previous_values is no_visit_store:
         previous_values = partial(_from_store, store, env)
     return WebConfig(

@@ -5,6 +5,7 @@ and every check, and `audit.write_entry` appends the entry before any verdict is
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,13 +14,14 @@ from typing import Any
 from itbcheck import __version__
 from itbcheck.assessment import Outcome, assess
 from itbcheck.audit import write_entry
-from itbcheck.auditchain import Appended
+from itbcheck.audit.chain import Appended
 from itbcheck.exceptions import ConfigurationError
 from itbcheck.history.lookup import HistorySession, stored_visit
 from itbcheck.history.model import History
 from itbcheck.history.store import StoreUnavailableError
 from itbcheck.policy import load_policy
 from itbcheck.records import Record
+from itbcheck.stages import Stage
 from itbcheck.web.formdata import FormValues, Visit, visit_of
 from itbcheck.web.layout import CHECKING_NURSE, SECOND_NURSE
 from itbcheck.web.state import WebConfig
@@ -57,9 +59,15 @@ def audit_fields(config: WebConfig, command: str, nurses: dict[str, str]) -> dic
     }
 
 
-def check_form(values: FormValues, config: WebConfig, command: str = "serve") -> Checked:
+def check_form(
+    values: FormValues,
+    config: WebConfig,
+    command: str = "serve",
+    stage: Stage = Stage.AFTER_PROGRAMMING,
+) -> Checked:
     """Check the visit the form describes; raises AuditWriteError when it cannot be recorded.
-    `command` names the route in the audit entry: serve (the check) or report."""
+    `command` names the route in the audit entry: serve (the check) or report. `stage`: the
+    check before the fill is audited but never recorded as a visit in the visit store."""
     visit = visit_of(values)
     session, lookup = _history(config)
     outcome = assess(
@@ -69,12 +77,13 @@ def check_form(values: FormValues, config: WebConfig, command: str = "serve") ->
         key=config.audit_key,
         policy=lambda: load_policy(config.policy),
         load=visit.row.load,
-        parse=visit.parse,
+        parse=functools.partial(visit.parse, stage=stage),
         history=lookup,
+        stage=stage,
     )
     appended = write_entry(config.audit_log, outcome.event, outcome.entry)
     if session is not None:
-        if command == "serve":
+        if command == "serve" and stage is Stage.AFTER_PROGRAMMING:
             _record(session, outcome, int(appended.entry["seq"]))
         session.close()
     return Checked(visit, outcome, appended)

@@ -22,10 +22,10 @@ from typing import Any
 from itbcheck.checking import check_record, check_with_profile, profile_of
 from itbcheck.exceptions import InvalidRecordError
 from itbcheck.findings import Severity
-from itbcheck.grid import AXES, AXIS_NAMES, Grid
+from itbcheck.lab.grid import AXES, AXIS_NAMES, Grid
+from itbcheck.lab.variants import VariantError, with_edits
 from itbcheck.policy import Policy
 from itbcheck.records import parse_record
-from itbcheck.variants import VariantError, with_edits
 
 MAX_COMBINATIONS = 10_000_000
 

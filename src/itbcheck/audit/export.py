@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from itbcheck.auditchain import parse_line
+from itbcheck.audit.chain import parse_line
 
 CSV_COLUMNS = (
     "seq",

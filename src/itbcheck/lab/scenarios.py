@@ -31,6 +31,7 @@ from itbcheck.findings import Finding, Severity, Verdict, verdict_of
 from itbcheck.policy import Policy
 from itbcheck.reading import MAX_INPUT_BYTES, load_document
 from itbcheck.records import parse_record
+from itbcheck.stages import Stage
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -60,6 +61,9 @@ class Scenario(BaseModel):
 
     scenario_version: Annotated[Literal[1], BeforeValidator(_whole_number)]
     description: Text
+    # Issue 11 point 11: a scenario of the check before the fill says so; the record may then
+    # leave out what the fill tells (`stages.STAGES`).
+    stage: Literal["before-fill", "after-programming"] = "after-programming"
     expect: Expectation
     record: dict[str, Any] = Field(description="A record, as in docs/record-format.md.")
 
@@ -185,16 +189,18 @@ def run_scenario(raw: bytes, source: str, policy: Policy) -> Outcome:
         problems += _expectation_problems(scenario.expect)
     except ValidationError as error:
         problems += problems_from(error)
+    written = data.get("stage")
+    stage = Stage(written) if written in set(Stage) else Stage.AFTER_PROGRAMMING
     if isinstance(data.get("record"), dict):
         try:
-            record = parse_record(data["record"], source)
+            record = parse_record(data["record"], source, stage)
         except InvalidRecordError as error:
             problems += _within("record", error.problems)
     description = "" if scenario is None else scenario.description
     if problems or scenario is None or record is None:
         return Outcome(source, Status.INVALID, description, problems=tuple(problems))
     try:
-        result = check_record(record, policy, source)
+        result = check_record(record, policy, source, stage=stage)
     except InvalidRecordError as error:
         problems = _within("record", error.problems)
         return Outcome(source, Status.INVALID, description, problems=tuple(problems))

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from itbcheck.dosing import DoseSummary, summarise
+from itbcheck.lab.variants import VariantError
 from itbcheck.profiles import PumpProfile, trusted
 from itbcheck.records import Record
 from itbcheck.reservoir import Forecast, date_after, forecast
-from itbcheck.variants import VariantError
 
 MAX_ROWS = 10_000
 RATES = ("nominal", "low", "high")

@@ -1,10 +1,10 @@
 """The audit log: one JSON line per check, rejected input included, never a raw identifier.
 
-Entries are plain dicts written by `_AuditSink` into the hash chain of `auditchain`: one
-write under an exclusive lock, fsynced before the command may report anything. They are not
-built through structlog: its only part here was a processor that passed the event dict through
-unchanged, and `import structlog` loads its console renderer and rich (a third of a cold
-`check`, issue 14). structlog stays the web's logger, where it renders.
+Entries are plain dicts written by `_AuditSink` into the hash chain of
+`itbcheck.audit.chain`: one write under an exclusive lock, fsynced before the command may
+report anything. They are not built through structlog: its only part here was a processor that
+passed the event dict through unchanged, and `import structlog` loads its console renderer and
+rich (a third of a cold `check`, issue 14). structlog stays the web's logger, where it renders.
 `check` writes one entry so; `sheet` queues the entries of many rows in an `AuditBatch` and
 appends them together, one lock and one fsync per batch.
 Patient identifiers and pump serials appear only as keyed HMAC-SHA256 tokens; with no key
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from itbcheck.auditchain import Appended, ChainError, append_many
+from itbcheck.audit.chain import Appended, ChainError, append_many
 from itbcheck.exceptions import AuditWriteError, ConfigurationError, Problem
 
 KEY_ENV = "ITBCHECK_AUDIT_KEY"
@@ -32,12 +32,12 @@ ENTRY_SCHEMA = 1
 
 
 def default_log_path(environ: Mapping[str, str]) -> Path:
-    """$ITBCHECK_AUDIT_LOG, else $XDG_STATE_HOME/itbcheck/audit.jsonl, else
-    ~/.local/state/itbcheck/audit.jsonl."""
-    if environ.get(LOG_ENV):
-        return Path(environ[LOG_ENV])
-    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "itbcheck" / "audit.jsonl"
+    """$ITBCHECK_AUDIT_LOG, else the config file's `audit_log`, else audit.jsonl in this
+    platform's state folder (`itbcheck.settings`; on Linux $XDG_STATE_HOME/itbcheck, by default
+    ~/.local/state/itbcheck)."""
+    from itbcheck.settings import in_force
+
+    return Path(str(in_force(environ)["audit_log"].value))
 
 
 def load_key(environ: Mapping[str, str]) -> bytes | None:

@@ -17,7 +17,6 @@ writes the missing newline before its own lines.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
@@ -26,6 +25,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from itbcheck.audit.lock import Backend, exclusive, open_for_append, read_at, sync_directory
 
 GENESIS = "0" * 64
 QUARANTINE_EVENT = "torn_tail_quarantined"
@@ -117,7 +118,7 @@ def _read_head(fd: int) -> Head:
     buffer = b""
     while True:
         start = max(0, end - _TAIL_BLOCK)
-        buffer = os.pread(fd, end - start, start) + buffer
+        buffer = read_at(fd, end - start, start) + buffer
         end = start
         newline_count = buffer.count(b"\n")
         complete_tail = buffer.endswith(b"\n")
@@ -163,61 +164,60 @@ class Appended:
     quarantined_bytes: int
 
 
-def append(path: Path, fields: Mapping[str, Any]) -> Appended:
+def append(path: Path, fields: Mapping[str, Any], backend: Backend | None = None) -> Appended:
     """Append one entry durably (see `append_many`)."""
-    return append_many(path, [fields])[0]
+    return append_many(path, [fields], backend)[0]
 
 
-def append_many(path: Path, batch: Sequence[Mapping[str, Any]]) -> list[Appended]:
+def append_many(
+    path: Path, batch: Sequence[Mapping[str, Any]], backend: Backend | None = None
+) -> list[Appended]:
     """Append entries in order, durably, under one lock with one write and one fsync, or raise
     OSError / ChainError. Nothing is reported as logged unless the bytes reached the disk: a
     crash before the fsync can leave a prefix of the batch, ending in a torn line that the next
-    append quarantines, and none of it was reported."""
+    append quarantines, and none of it was reported. `backend` picks the lock's platform branch
+    (`itbcheck.audit.lock`); by default, this platform's."""
     if not batch:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = open_for_append(path)
     appended: list[Appended] = []
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        head = _read_head(fd)
-        lines: list[bytes] = []
-        seq, prev = head.seq, head.hash
-        if head.unterminated:
-            lines.append(b"\n")  # end the last entry's line; its bytes stay as they are
-        if head.torn:
-            quarantine, line = sealed_line(
-                {
-                    "schema": batch[0].get("schema", 1),
-                    "event": QUARANTINE_EVENT,
-                    "timestamp": batch[0].get("timestamp"),
-                    "torn_length": len(head.torn),
-                    "torn_sha256": hashlib.sha256(head.torn).hexdigest(),
-                },
-                seq=seq + 1,
-                prev_hash=prev,
-            )
-            lines.append(b"\n" + line + b"\n")
-            seq, prev = quarantine["seq"], quarantine["hash"]
-        for number, fields in enumerate(batch):
-            entry, line = sealed_line(fields, seq=seq + 1, prev_hash=prev)
-            lines.append(line + b"\n")
-            seq, prev = entry["seq"], entry["hash"]
-            appended.append(Appended(entry, len(head.torn) if number == 0 else 0))
-        data = b"".join(lines)
-        written = os.write(fd, data)
-        if written != len(data):
-            raise OSError(f"short write ({written} of {len(data)} bytes)")
-        os.fsync(fd)
+        with exclusive(fd, backend):
+            head = _read_head(fd)
+            lines: list[bytes] = []
+            seq, prev = head.seq, head.hash
+            if head.unterminated:
+                lines.append(b"\n")  # end the last entry's line; its bytes stay as they are
+            if head.torn:
+                quarantine, line = sealed_line(
+                    {
+                        "schema": batch[0].get("schema", 1),
+                        "event": QUARANTINE_EVENT,
+                        "timestamp": batch[0].get("timestamp"),
+                        "torn_length": len(head.torn),
+                        "torn_sha256": hashlib.sha256(head.torn).hexdigest(),
+                    },
+                    seq=seq + 1,
+                    prev_hash=prev,
+                )
+                lines.append(b"\n" + line + b"\n")
+                seq, prev = quarantine["seq"], quarantine["hash"]
+            for number, fields in enumerate(batch):
+                entry, line = sealed_line(fields, seq=seq + 1, prev_hash=prev)
+                lines.append(line + b"\n")
+                seq, prev = entry["seq"], entry["hash"]
+                appended.append(Appended(entry, len(head.torn) if number == 0 else 0))
+            data = b"".join(lines)
+            written = os.write(fd, data)
+            if written != len(data):
+                raise OSError(f"short write ({written} of {len(data)} bytes)")
+            os.fsync(fd)
     finally:
         os.close(fd)
     if created:
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        sync_directory(path.parent, backend)
     return appended
 
 

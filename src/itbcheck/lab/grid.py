@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from itbcheck.exceptions import InvalidRecordError
+from itbcheck.lab.variants import Edit, VariantError
 from itbcheck.reading import load_document
 from itbcheck.units import Kind, parse_quantity
-from itbcheck.variants import Edit, VariantError
 
 MAX_VALUES = 100_000
 MAX_INTERVAL_DAYS = 36_500  # a hundred years: anything longer is a typing slip
