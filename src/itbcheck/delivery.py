@@ -250,9 +250,15 @@ def curve(
     programmed = Fraction(dose.programmed_concentration_mcg_per_ml)
     restart = record.visit_time
     start = restart.hour * 60 + restart.minute
+    flows: dict[Decimal, Fraction] = {}  # a flex day's few rates recur over the horizon
+
+    def flow(rate: Decimal) -> Fraction:
+        if rate not in flows:
+            flows[rate] = Fraction(rate) / programmed / MINUTES_PER_DAY * factor
+        return flows[rate]
+
     per_minute: list[tuple[Fraction, Fraction]] = [
-        (Fraction(at), Fraction(rate) / programmed / MINUTES_PER_DAY * factor)
-        for at, rate in _basal_changes(record, dose, start)
+        (Fraction(at), flow(rate)) for at, rate in _basal_changes(record, dose, start)
     ]
     bridge = record.dosing.bridge_bolus
     if bridge is not None:
