@@ -64,5 +64,31 @@ def csv_text(rows: list[dict[str, str]], header: list[str] | None = None) -> str
     return out.getvalue()
 
 
+def xlsx_bytes(rows: list[dict[str, str]], units: dict[str, str] | None = None) -> bytes:
+    """An Excel sheet of `rows` with typed cells, as a nurse would type them into the template:
+    the header is every column any row has, quantity columns with the unit `units` gives them
+    (by default the template's), each cell typed by `sheettemplate.typed`."""
+    from openpyxl import Workbook
+
+    from itbcheck.sheetcells import split_header
+    from itbcheck.sheettemplate import COLUMNS, typed
+
+    given = units if units is not None else dict(filter(lambda p: p[1], map(split_header, COLUMNS)))
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    headers = [f"{name} ({given[name]})" if name in given else name for name in columns]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(headers)
+    for number, row in enumerate(rows, start=2):
+        for index, (name, header) in enumerate(zip(columns, headers, strict=True), start=1):
+            cell = sheet.cell(row=number, column=index, value=typed(row.get(name, ""), header))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text as typed, never a formula
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def jsonl_text(documents: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(document, ensure_ascii=False) + "\n" for document in documents)

@@ -18,6 +18,17 @@ from itbcheck.cli import ExitCode
 from tests.conftest import EXAMPLES, TEST_KEY, audit_entries, run_cli
 
 
+@pytest.fixture
+def site_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The site's key pair, made by `audit keygen`, with ITBCHECK_SIGNING_KEY_FILE set to the
+    private key; returns the public key file."""
+    private, public = tmp_path / "keys" / "site.key", tmp_path / "keys" / "site.pub"
+    result = run_cli("audit", "keygen", "--private-key", str(private), "--public-key", str(public))
+    assert ExitCode.CLEAR == result.exit_code
+    monkeypatch.setenv("ITBCHECK_SIGNING_KEY_FILE", str(private))
+    return public
+
+
 def _log_of_three(audit_log: Path) -> None:
     for name in ("visit-clear.yaml", "visit-caution.yaml", "visit-stop.yaml"):
         run_cli("check", str(EXAMPLES / name))
@@ -45,11 +56,10 @@ def test_verify_names_the_first_bad_line(audit_log: Path) -> None:
 
 
 def test_export_writes_csv_and_a_checkpoint_that_catches_truncation(
-    audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    audit_log: Path, tmp_path: Path, site_keys: Path
 ) -> None:
-    """Export writes one CSV row per check and a keyed checkpoint; dropping the last entry
+    """Export writes one CSV row per check and a signed checkpoint; dropping the last entry
     afterwards passes the chain but fails against the checkpoint."""
-    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
     _log_of_three(audit_log)
     out = tmp_path / "export.csv"
     result = run_cli("audit", "export", str(audit_log), "--output", str(out))
@@ -57,31 +67,33 @@ def test_export_writes_csv_and_a_checkpoint_that_catches_truncation(
     rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
     assert ["CLEAR", "CAUTION", "STOP"] == [row["verdict"] for row in rows]
     point = tmp_path / "export.csv.checkpoint.json"
-    assert (
-        ExitCode.CLEAR
-        == run_cli("audit", "verify", str(audit_log), "--checkpoint", str(point)).exit_code
-    )
+    with_key = ("--checkpoint", str(point), "--public-key", str(site_keys))
+    assert ExitCode.CLEAR == run_cli("audit", "verify", str(audit_log), *with_key).exit_code
     lines = audit_log.read_text("utf-8").splitlines(keepends=True)
     audit_log.write_text("".join(lines[:2]), "utf-8")
     assert verify(audit_log.read_bytes()).ok
-    result = run_cli("audit", "verify", str(audit_log), "--checkpoint", str(point))
+    result = run_cli("audit", "verify", str(audit_log), *with_key)
     assert ExitCode.AUDIT_INVALID == result.exit_code
     assert "truncated: entry 3" in result.stderr
 
 
-def test_export_needs_the_key_for_its_checkpoint(audit_log: Path, tmp_path: Path) -> None:
-    """Without an audit key no unkeyed checkpoint is written: a configuration error."""
+def test_export_needs_the_signing_key_for_its_checkpoint(
+    audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a signing key no unsigned checkpoint is written: a configuration error, and
+    nothing exported; the token key alone does not do."""
+    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
     _log_of_three(audit_log)
     result = run_cli("audit", "export", str(audit_log), "--output", str(tmp_path / "x.csv"))
     assert ExitCode.CONFIGURATION == result.exit_code
+    assert "itbcheck audit keygen" in result.stderr
     assert not (tmp_path / "x.csv").exists()
 
 
 def test_export_by_date_range_and_as_json_lines(
-    audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    audit_log: Path, tmp_path: Path, site_keys: Path
 ) -> None:
     """--from/--to keep only the entries of those UTC days; jsonl keeps every field."""
-    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
     _log_of_three(audit_log)
     today = audit_entries(audit_log)[0]["timestamp"][:10]
     out = tmp_path / "x.jsonl"
@@ -94,10 +106,9 @@ def test_export_by_date_range_and_as_json_lines(
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(
-    audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    audit_log: Path, tmp_path: Path, site_keys: Path
 ) -> None:
     """A cell that would start with '=', '+', '-' or '@' is exported as text, quoted by "'"."""
-    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
     run_cli("check", "--operator", "=HYPERLINK(1)", str(EXAMPLES / "visit-clear.yaml"))
     run_cli("check", "--operator", "@SUM(1)", str(EXAMPLES / "visit-clear.yaml"))
     out = tmp_path / "export.csv"
@@ -159,11 +170,10 @@ def test_a_torn_tail_is_reported_and_kept(audit_log: Path) -> None:
 
 
 def test_point_13_a_log_that_lost_its_final_newline_keeps_working(
-    audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    audit_log: Path, tmp_path: Path, site_keys: Path
 ) -> None:
     """Three entries and no final newline: verify, summary and export work; the next check adds
     the newline without a torn-line warning, and all three still work on the four entries."""
-    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
     _log_of_three(audit_log)
     audit_log.write_bytes(audit_log.read_bytes().removesuffix(b"\n"))
 

@@ -4,6 +4,7 @@ and the rest checked, the exit code of the worst row, and one audit entry per ro
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import re
 from pathlib import Path
@@ -20,9 +21,9 @@ from itbcheck.audit.chain import verify
 from itbcheck.cli import ExitCode
 from itbcheck.cli import sheet as sheet_cli
 from itbcheck.policy import load_policy
-from itbcheck.sheet import read_sheet
+from itbcheck.sheet import read_any_sheet
 from tests.conftest import EXAMPLES, REPO, TEST_KEY, audit_entries, run_cli
-from tests.sheets import RECORD_FILES, cells_of, csv_text, document_of, jsonl_text
+from tests.sheets import RECORD_FILES, cells_of, csv_text, document_of, jsonl_text, xlsx_bytes
 
 CLEAR = document_of(EXAMPLES / "visit-clear.yaml")
 CAUTION = document_of(EXAMPLES / "visit-caution.yaml")
@@ -47,14 +48,16 @@ def _rows(result_stdout: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def sheet_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Outcome]]:
-    """Every example and fixture record, checked as rows of a CSV and of a JSON-lines sheet
-    by the sheet's own flow."""
+    """Every example and fixture record, checked as rows of a CSV, a JSON-lines and an Excel
+    sheet (typed cells, units in the header) by the sheet's own flow."""
     folder = tmp_path_factory.mktemp("sheets")
     documents = [document_of(path) for path in RECORD_FILES]
     sheets = {
         "csv": _write(folder, "all.csv", csv_text([cells_of(d) for d in documents])),
         "jsonl": _write(folder, "all.jsonl", jsonl_text(documents)),
+        "xlsx": folder / "all.xlsx",
     }
+    sheets["xlsx"].write_bytes(xlsx_bytes([cells_of(d) for d in documents]))
     policy, check = load_policy(), profile_cached_check()
     outcomes: dict[str, list[Outcome]] = {}
     for kind, path in sheets.items():
@@ -70,7 +73,7 @@ def sheet_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[O
                     parse=row.parse,
                     check=check,
                 )
-                for row in read_sheet(stream, path.name, jsonl=kind == "jsonl")
+                for row in read_any_sheet(stream, path.name, b"")
             ]
     return outcomes
 
@@ -81,7 +84,7 @@ def _compared(outcome: Outcome) -> tuple[object, ...]:
     return (result.verdict, result.findings, result.dose, result.forecast, result.record)
 
 
-@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+@pytest.mark.parametrize("kind", ["csv", "jsonl", "xlsx"])
 @pytest.mark.parametrize("path", RECORD_FILES, ids=lambda path: path.name)
 def test_sheet_row_and_check_give_identical_results(
     path: Path, kind: str, sheet_outcomes: dict[str, list[Outcome]]
@@ -97,7 +100,8 @@ def test_sheet_row_and_check_give_identical_results(
 @pytest.mark.parametrize("kind", ["csv", "jsonl"])
 def test_sheet_jsonl_output_is_checks_json_output(kind: str, tmp_path: Path) -> None:
     """`sheet --format jsonl` writes, for every example and fixture record, the document
-    `check --format json` writes, bar `line` and `source`."""
+    `check --format json` writes, bar `line`, `source` and what names the row (`visit_time`,
+    `patient_token`)."""
     documents = [document_of(path) for path in RECORD_FILES]
     text = csv_text([cells_of(d) for d in documents]) if kind == "csv" else jsonl_text(documents)
     sheet = _write(tmp_path, f"all.{kind}", text)
@@ -107,7 +111,8 @@ def test_sheet_jsonl_output_is_checks_json_output(kind: str, tmp_path: Path) -> 
     ]
     for document in [*actual, *expected]:
         document.pop("source")
-        document.pop("line", None)
+        for name in ("line", "visit_time", "patient_token"):
+            document.pop(name, None)
     assert expected == actual
 
 
@@ -192,18 +197,32 @@ def test_point_15_human_output_fits_80_columns(monkeypatch: pytest.MonkeyPatch) 
         assert [] == [line for line in out.splitlines() if len(line) > 80]
 
 
-def test_jsonl_example_sheet_gives_the_same_verdicts_as_the_csv() -> None:
-    """The two shipped example sheets hold the same visits: the same verdicts row by row,
-    except the two rows that are broken in different ways."""
-    verdicts = {
-        name: [
-            row["verdict"]
-            for row in _rows(run_cli("sheet", "--format", "jsonl", str(EXAMPLES / name)).stdout)
-        ]
-        for name in ("refill-day.csv", "refill-day.jsonl")
+def test_example_sheets_and_the_filled_template_give_the_same_verdicts(tmp_path: Path) -> None:
+    """The two shipped example sheets, and the Excel template filled with the CSV's rows, hold
+    the same visits: the same verdicts row by row (the broken rows are broken in each), and
+    the template's rows give every finding code the CSV's give."""
+    from itbcheck.profiles import profile_names
+    from itbcheck.sheettemplate import workbook
+
+    lines = (EXAMPLES / "refill-day.csv").read_text("utf-8").splitlines()
+    filled = tmp_path / "refill-day.xlsx"
+    workbook(list(csv.reader(lines[1:])), profile_names()).save(filled)
+    results = {
+        name: _rows(run_cli("sheet", "--format", "jsonl", str(path)).stdout)
+        for name, path in (
+            ("csv", EXAMPLES / "refill-day.csv"),
+            ("jsonl", EXAMPLES / "refill-day.jsonl"),
+            ("xlsx", filled),
+        )
     }
-    assert verdicts["refill-day.csv"] == verdicts["refill-day.jsonl"]
-    assert {"CLEAR", "CAUTION", "STOP", None} == set(verdicts["refill-day.csv"])
+    verdicts = {name: [row["verdict"] for row in rows] for name, rows in results.items()}
+    assert verdicts["csv"] == verdicts["jsonl"] == verdicts["xlsx"]
+    assert {"CLEAR", "CAUTION", "STOP", None} == set(verdicts["csv"])
+    codes = {
+        name: [[finding["code"] for finding in row.get("findings") or []] for row in rows]
+        for name, rows in results.items()
+    }
+    assert codes["csv"] == codes["xlsx"]
 
 
 def _explode_on_patient(monkeypatch: pytest.MonkeyPatch, patient_id: str) -> None:

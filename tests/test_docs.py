@@ -16,6 +16,7 @@ import typer
 from pydantic import BaseModel
 
 from itbcheck import audit
+from itbcheck.audit.sign import SIGNING_KEY_ENV
 from itbcheck.checks import catalogue
 from itbcheck.cli import ExitCode, app
 from itbcheck.records import Record
@@ -194,7 +195,8 @@ def test_audit_doc_names_every_entry_key(monkeypatch: pytest.MonkeyPatch, audit_
 
 
 @pytest.mark.parametrize(
-    "variable", [audit.LOG_ENV, audit.KEY_ENV, audit.KEY_FILE_ENV, "ITBCHECK_OPERATOR"]
+    "variable",
+    [audit.LOG_ENV, audit.KEY_ENV, audit.KEY_FILE_ENV, "ITBCHECK_OPERATOR", SIGNING_KEY_ENV],
 )
 def test_audit_doc_names_environment_variable(variable: str) -> None:
     """Every environment variable the audit entry depends on is described in

@@ -34,6 +34,8 @@ QUANTITY_KEYS = {
     "programmed_concentration_mcg_per_ml",
     "pump_daily_volume_ml_per_day",
     "delivered_daily_dose_mcg_per_day",
+    "most_daily_dose_mcg_per_day",
+    "most_daily_volume_ml_per_day",
     "fill_volume_ml",
     "hours_since_last_change",
     "appointment_days",

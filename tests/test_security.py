@@ -124,8 +124,12 @@ def test_the_audit_key_never_appears_in_any_output(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, audit_log: Path
 ) -> None:
     """With the key set, no command's stdout or stderr, no audit entry, no exported file and
-    no visit store file holds the key."""
+    no visit store file holds the key, nor the private key that signs checkpoints."""
     monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
+    keys = tmp_path / "keys"
+    run_cli("audit", "keygen", "--private-key", str(keys / "k"), "--public-key", str(keys / "p"))
+    monkeypatch.setenv("ITBCHECK_SIGNING_KEY_FILE", str(keys / "k"))
+    private_body = (keys / "k").read_text("utf-8").splitlines()[1]
     record = tmp_path / "record.json"
     record.write_text(json.dumps(Visit().record()), "utf-8")
     broken = tmp_path / "broken.json"
@@ -138,6 +142,7 @@ def test_the_audit_key_never_appears_in_any_output(
         run_cli("audit", "verify", str(audit_log)),
         run_cli("audit", "export", str(audit_log), "-o", str(export)),
         run_cli("audit", "summary", str(audit_log)),
+        run_cli("audit", "token", "MRN-00412345"),
     ]
     # The visit store's files are binary: decoded leniently, they are scanned for the key too.
     files = [
@@ -147,7 +152,7 @@ def test_the_audit_key_never_appears_in_any_output(
     ]
     outputs = [r.stdout + r.stderr for r in results] + files
     assert len(files) >= 4
-    assert [] == [text for text in outputs if TEST_KEY in text]
+    assert [] == [text for text in outputs if TEST_KEY in text or private_body in text]
     short = "0123456789"
     monkeypatch.setenv("ITBCHECK_AUDIT_KEY", short)
     refused = run_cli("check", str(record))

@@ -16,7 +16,14 @@ from pydantic import BaseModel
 from itbcheck.exceptions import InvalidRecordError
 from itbcheck.reading import MAX_INPUT_BYTES
 from itbcheck.records import Override, Record
-from itbcheck.sheet import Row, column_path, looks_like_jsonl, read_sheet
+from itbcheck.sheet import (
+    Row,
+    column_path,
+    column_plan,
+    looks_like_jsonl,
+    read_sheet,
+    row_document,
+)
 from tests.conftest import EXAMPLES, REPO
 from tests.sheets import cells_of, csv_text, document_of
 
@@ -236,3 +243,23 @@ def test_example_sheet_has_every_column() -> None:
     """examples/refill-day.csv has a column for every record field."""
     header = (EXAMPLES / "refill-day.csv").read_text("utf-8").splitlines()[0].split(",")
     assert sorted(set(_leaf_columns(Record))) == sorted(header)
+
+
+def test_point_8_and_10_columns_hold_numbers_and_booleans() -> None:
+    """Issue 11 points 8 and 10: a max_per_day column holds a whole number, the MRI's two
+    columns true or false, as a YAML record would."""
+    names = [
+        "dosing.patient_bolus.max_per_day",
+        "dosing.previous_patient_bolus.max_per_day",
+        "since_last_visit.mri.pump_emptied_before",
+        "since_last_visit.mri.interrogated_after",
+    ]
+    plan = column_plan([column_path(name) for name in names])
+    expected = {
+        "dosing": {
+            "patient_bolus": {"max_per_day": 8},
+            "previous_patient_bolus": {"max_per_day": 4},
+        },
+        "since_last_visit": {"mri": {"pump_emptied_before": True, "interrogated_after": False}},
+    }
+    assert (expected, []) == row_document(plan, ["8", "4", "true", "false"])

@@ -240,12 +240,38 @@ def _bolus_minutes(record: Record, dose: DoseSummary, start: int) -> list[tuple[
     return given
 
 
+def patient_bolus_minutes(dose: DoseSummary) -> list[Fraction]:
+    """Minutes after the restart of every patient-activated bolus in the horizon, at their
+    worst: each as early as the lockout allows, and no more than `max_per_day` in any 24 hours
+    ([34] Prometra PTC guide: the allotted boluses within 24 hours, the lockout between two)."""
+    pb = dose.patient_bolus
+    if pb is None:
+        return []
+    lockout = Fraction(pb.lockout_minutes)
+    times: list[Fraction] = []
+    at = Fraction(0)
+    while at < HORIZON_MINUTES:
+        times.append(at)
+        at = times[-1] + lockout
+        if len(times) >= pb.max_per_day:
+            at = max(at, times[-pb.max_per_day] + MINUTES_PER_DAY)
+    return times
+
+
 def curve(
-    record: Record, dose: DoseSummary, dead_ml: Decimal, *, band_percent: Decimal = Decimal(0)
+    record: Record,
+    dose: DoseSummary,
+    dead_ml: Decimal,
+    *,
+    band_percent: Decimal = Decimal(0),
+    patient_boluses: bool = True,
 ) -> Curve:
     """The delivery curve of a checked record at the programmed flow (`band_percent` 0) or at
     either end of the pump's accuracy band (`+band`, `-band`). `dead_ml` is the old drug left
-    in the pump tubing and catheter; 0 when the strength does not change."""
+    in the pump tubing and catheter; 0 when the strength does not change. With
+    `patient_boluses`, every allowed patient-activated bolus is given as early as the lockout
+    allows (the worst case for the old drug and for any 24 hours); without, the programmed
+    schedule alone."""
     factor = (100 + Fraction(band_percent)) / 100
     programmed = Fraction(dose.programmed_concentration_mcg_per_ml)
     restart = record.visit_time
@@ -274,6 +300,10 @@ def curve(
     for at, bolus_ml in _bolus_minutes(record, dose, start):
         given = Fraction(at)
         boluses[given] = boluses.get(given, Fraction(0)) + Fraction(bolus_ml) * factor
+    if patient_boluses and dose.patient_bolus is not None:
+        pb_ml = Fraction(dose.patient_bolus.volume_ml) * factor
+        for given in patient_bolus_minutes(dose):
+            boluses[given] = boluses.get(given, Fraction(0)) + pb_ml
     rate_at = dict(per_minute)
     points = sorted(set(rate_at) | set(boluses))
     times: list[Fraction] = []

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
-from itbcheck.records import Bolus, ContinuousPrescription, FlexPrescription, FlexStep, Record
+from itbcheck.records import (
+    Bolus,
+    ContinuousPrescription,
+    FlexPrescription,
+    FlexStep,
+    PatientBolus,
+    Record,
+)
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -39,6 +46,31 @@ class BolusShare:
 
 
 @dataclass(frozen=True)
+class PatientBolusShare:
+    """The patient-activated boluses at their worst: every allowed activation used, as early as
+    the lockout allows. `programmed_mcg` is one activation as the programmer counts it;
+    `volume_ml` what the pump gives for it; `delivered_mcg` what the patient receives at the
+    concentration in the reservoir."""
+
+    programmed_mcg: Decimal
+    volume_ml: Decimal
+    delivered_mcg: Decimal
+    lockout_minutes: Decimal
+    max_per_day: int
+
+    @property
+    def daily_max_mcg_per_day(self) -> Decimal:
+        return self.programmed_mcg * self.max_per_day
+
+    @property
+    def most_in_hour(self) -> int:
+        """Activations that fit in one hour: one, then one per lockout after it, at most the
+        day's allowance (60 minutes hold ceil(60 / lockout) of them, end excluded)."""
+        fit = int((Decimal(60) / self.lockout_minutes).to_integral_value(rounding=ROUND_CEILING))
+        return min(fit, self.max_per_day)
+
+
+@dataclass(frozen=True)
 class DoseSummary:
     basal_daily_dose_mcg_per_day: Decimal
     bolus_daily_dose_mcg_per_day: Decimal
@@ -52,6 +84,31 @@ class DoseSummary:
     hours_since_last_change: Decimal
     steps: tuple[StepShare, ...]
     boluses: tuple[BolusShare, ...]
+    # Patient-activated boluses (issue 11 point 8), counted once here for every check: the
+    # most the patient can receive per day is the prescribed dose plus every allowed activation.
+    patient_bolus: PatientBolusShare | None = None
+    previous_patient_bolus_mcg_per_day: Decimal = Decimal(0)
+
+    @property
+    def patient_bolus_daily_max_mcg_per_day(self) -> Decimal:
+        pb = self.patient_bolus
+        return Decimal(0) if pb is None else pb.daily_max_mcg_per_day
+
+    @property
+    def most_daily_dose_mcg_per_day(self) -> Decimal:
+        """The prescribed dose plus every patient bolus allowed in 24 hours, as programmed."""
+        return self.prescribed_daily_dose_mcg_per_day + self.patient_bolus_daily_max_mcg_per_day
+
+    @property
+    def previous_most_daily_dose_mcg_per_day(self) -> Decimal:
+        """The most the patient could receive per day before this visit."""
+        return self.previous_daily_dose_mcg_per_day + self.previous_patient_bolus_mcg_per_day
+
+    @property
+    def most_daily_volume_ml_per_day(self) -> Decimal:
+        """The pump's daily volume with every allowed patient bolus given: what the reservoir
+        forecast counts down ([34] Prometra PTC guide dates the refill the same way)."""
+        return self.most_daily_dose_mcg_per_day / self.programmed_concentration_mcg_per_ml
 
     @property
     def change_percent(self) -> Decimal | None:
@@ -102,6 +159,19 @@ def bolus_shares(
     return tuple(shares)
 
 
+def patient_bolus_share(
+    bolus: PatientBolus, *, dispensed: Decimal, programmed: Decimal
+) -> PatientBolusShare:
+    counted = bolus.dose.value
+    return PatientBolusShare(
+        programmed_mcg=counted,
+        volume_ml=counted / programmed,
+        delivered_mcg=counted * dispensed / programmed,
+        lockout_minutes=bolus.lockout.value * 60,
+        max_per_day=bolus.max_per_day,
+    )
+
+
 def summarise(record: Record) -> DoseSummary:
     prescription = record.dosing.prescription
     steps: tuple[StepShare, ...] = ()
@@ -132,4 +202,13 @@ def summarise(record: Record) -> DoseSummary:
         hours_since_last_change=_hours(since_change),
         steps=steps,
         boluses=boluses,
+        patient_bolus=None
+        if record.dosing.patient_bolus is None
+        else patient_bolus_share(
+            record.dosing.patient_bolus, dispensed=dispensed, programmed=programmed
+        ),
+        previous_patient_bolus_mcg_per_day=Decimal(0)
+        if record.dosing.previous_patient_bolus is None
+        else record.dosing.previous_patient_bolus.dose.value
+        * record.dosing.previous_patient_bolus.max_per_day,
     )

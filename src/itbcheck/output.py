@@ -57,6 +57,8 @@ def quantities(result: CheckResult) -> dict[str, Decimal | None]:
         "programmed_concentration_mcg_per_ml": dose.programmed_concentration_mcg_per_ml,
         "pump_daily_volume_ml_per_day": dose.pump_daily_volume_ml_per_day,
         "delivered_daily_dose_mcg_per_day": dose.delivered_daily_dose_mcg_per_day,
+        "most_daily_dose_mcg_per_day": dose.most_daily_dose_mcg_per_day,
+        "most_daily_volume_ml_per_day": dose.most_daily_volume_ml_per_day,
         "fill_volume_ml": result.record.refill.fill_volume.value,
         "hours_since_last_change": dose.hours_since_last_change,
         "appointment_days": Decimal(result.forecast.appointment_days),
@@ -100,6 +102,7 @@ def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
         f"  pump     {result.profile.version}   policy {result.policy.policy_version}",
         f"  dose     {prescribed} prescribed (was {previous})",
         f"  flow     {flow} at {programmed} programmed -> {delivered} delivered",
+        *_patient_bolus_lines(result),
         *_reservoir_lines(result),
     ]
     groups = grouped(result.findings)
@@ -131,6 +134,19 @@ def reservoir_dates(result: CheckResult) -> dict[str, str | None]:
         "empty_date_worst": on(outlook.days_to_empty_worst),
         "next_refill": result.record.next_refill.isoformat(),
     }
+
+
+def _patient_bolus_lines(result: CheckResult) -> list[str]:
+    """With patient-activated boluses, the most per day the dates and limits count."""
+    dose = result.dose
+    pb = dose.patient_bolus
+    if pb is None:
+        return []
+    most = format_quantity(dose.most_daily_dose_mcg_per_day, "mcg/day")
+    return [
+        f"  patient  up to {pb.max_per_day} x {format_quantity(pb.programmed_mcg, 'mcg')} "
+        f"boluses a day -> at most {most}, all counted"
+    ]
 
 
 def _reservoir_lines(result: CheckResult) -> list[str]:

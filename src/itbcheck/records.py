@@ -204,6 +204,16 @@ class FlexPrescription(_Model):
 Prescription = Annotated[ContinuousPrescription | FlexPrescription, Field(discriminator="mode")]
 
 
+class PatientBolus(_Model):
+    """Boluses the patient may give with a personal therapy manager (SynchroMed) or patient
+    therapy controller (Prometra): the dose of one activation, the lockout between two, and the
+    most activations in 24 hours."""
+
+    dose: BolusDose = Field(description="Drug of one activation, such as '50 mcg'.")
+    lockout: Duration = Field(description="Shortest time between two activations, such as '4 h'.")
+    max_per_day: int = Field(ge=1, le=96, description="Most activations allowed in 24 hours.")
+
+
 class Dosing(_Model):
     previous_daily_dose: DoseRate
     previous_dose_changed_at: Timestamp = Field(description="When the daily dose last changed.")
@@ -213,6 +223,13 @@ class Dosing(_Model):
     prescription: Prescription
     bridge_bolus: BridgeBolus | None = Field(
         default=None, description="Bridge bolus programmed for a concentration change."
+    )
+    patient_bolus: PatientBolus | None = Field(
+        default=None, description="Patient-activated boluses allowed from this visit on."
+    )
+    previous_patient_bolus: PatientBolus | None = Field(
+        default=None,
+        description="Patient-activated boluses allowed before this visit; left out: none.",
     )
 
 
@@ -238,6 +255,44 @@ class Override(_Model):
         return self
 
 
+class Mri(_Model):
+    """An MRI scan since the last visit, and what was done about the pump."""
+
+    date: CalendarDate
+    pump_emptied_before: bool | None = Field(
+        default=None, description="Prometra: the reservoir was emptied before the scan."
+    )
+    interrogated_after: bool | None = Field(
+        default=None, description="The pump was interrogated after the scan and was running."
+    )
+
+
+class CatheterRevision(_Model):
+    """A catheter revised or replaced since the last visit."""
+
+    date: CalendarDate
+    new_catheter_volume: PositiveVolume | None = Field(
+        default=None, description="Volume of the catheter as revised, from the operation note."
+    )
+
+
+class PumpReplacement(_Model):
+    """A new pump implanted since the last visit."""
+
+    date: CalendarDate
+    implant_concentration: Concentration | None = Field(
+        default=None, description="Strength the new pump was filled and primed with at implant."
+    )
+
+
+class SinceLastVisit(_Model):
+    """Events since the last refill that change what the checks may assume."""
+
+    mri: Mri | None = None
+    catheter_revision: CatheterRevision | None = None
+    pump_replacement: PumpReplacement | None = None
+
+
 def _whole_number(value: object) -> object:
     # Literal[1] alone would accept 1.0, True or Decimal("1"); a version is a plain integer.
     if type(value) is not int:
@@ -255,6 +310,9 @@ class Record(_Model):
     next_refill: CalendarDate
     # Lists arrive from YAML and JSON; the tuple keeps the frozen record immutable.
     overrides: tuple[Override, ...] = Field(default=(), max_length=10, strict=False)
+    since_last_visit: SinceLastVisit | None = Field(
+        default=None, description="MRI, catheter revision or pump replacement since the last visit."
+    )
 
 
 def _field_names(model: type[BaseModel]) -> set[str]:
@@ -295,7 +353,11 @@ def parse_record(
         record = Record.model_validate(data, context={"stage": stage})
     except ValidationError as error:
         raise InvalidRecordError(problems_from(error), source) from None
-    problems = _schedule_problems(record) + _date_problems(record)
+    problems = [
+        *_schedule_problems(record),
+        *_date_problems(record),
+        *_since_visit_problems(record),
+    ]
     if problems:
         raise InvalidRecordError(problems, source)
     return record
@@ -356,3 +418,26 @@ def _date_problems(record: Record) -> list[Problem]:
             )
         )
     return problems
+
+
+def _since_visit_problems(record: Record) -> list[Problem]:
+    """An event "since the last visit" dated after this visit contradicts the record."""
+    since = record.since_last_visit
+    if since is None:
+        return []
+    visit_day = record.visit_time.date()
+    events = {
+        "mri": since.mri,
+        "catheter_revision": since.catheter_revision,
+        "pump_replacement": since.pump_replacement,
+    }
+    return [
+        Problem(
+            f"since_last_visit.{name}.date",
+            "an event since the last visit cannot be after the visit day",
+            shown(event.date.isoformat()),
+            "since_last_visit",
+        )
+        for name, event in events.items()
+        if event is not None and event.date > visit_day
+    ]

@@ -57,15 +57,19 @@ def forecast(record: Record, dose: DoseSummary, profile: PumpProfile) -> Forecas
     alarm = alarm_volume(record, profile)
     band_fact = profile.accuracy_band
     band = band_fact.percent if band_fact.verified else None
-    daily = dose.pump_daily_volume_ml_per_day
+    # Every allowed patient bolus is counted as given, for both pumps: the reservoir empties at
+    # what the patient takes, whatever the brand ([34] Prometra PTC guide dates the refill the
+    # same way). Without patient boluses this is the programmed flow.
+    daily = dose.most_daily_volume_ml_per_day
     worst = None if band is None else daily * (100 + band) / 100
     # A bridge bolus runs instead of the programmed flow for its programmed duration: what it
     # draws beyond that flow brings every date forward. A fast pump runs both fast, so the
     # extra volume scales with the accuracy band too.
     bridge = record.dosing.bridge_bolus
+    programmed_flow = dose.pump_daily_volume_ml_per_day
     extra = Decimal(0)
-    if bridge is not None and daily > 0:
-        extra = bridge.volume.value - daily * bridge.duration.value / 24
+    if bridge is not None and programmed_flow > 0:
+        extra = bridge.volume.value - programmed_flow * bridge.duration.value / 24
     extra_worst = extra if band is None else extra * (100 + band) / 100
     return Forecast(
         fill_volume_ml=fill,

@@ -11,15 +11,29 @@ cannot be read at all is refused, with `InvalidRecordError`.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from itbcheck.exceptions import InvalidRecordError, Problem
-from itbcheck.fields import shown
 from itbcheck.reading import MAX_INPUT_BYTES, load_document
 from itbcheck.records import Record, parse_record
+from itbcheck.sheetcells import (
+    DEFAULT_DIALECT,
+    SAVE_AS_UTF8,
+    SheetDialect,
+    encoding_advice,
+    semicolon_problem,
+    split_header,
+)
+from itbcheck.sheetcolumns import (
+    Column,
+    column_path,
+    column_plan,
+    header_problems,
+    row_document,
+    unit_problems,
+)
 from itbcheck.sheetlines import (
     carriage_returns,
     cr_line_ends_problem,
@@ -28,20 +42,9 @@ from itbcheck.sheetlines import (
 )
 from itbcheck.stages import Stage
 
-STEPS = ("dosing", "prescription", "steps")
-BOLUSES = ("dosing", "prescription", "boluses")
-INTEGER_COLUMNS = frozenset({("record_version",), ("patient", "age_years")})
-BOOLEAN_COLUMNS = frozenset({("patient", "renal_impairment")})
-LIST_COLUMNS = frozenset({("refill", "drugs")})  # names separated by ';': "baclofen; clonidine"
-
-_PATH = re.compile(r"[a-z_]+(?:\.[a-z_]+)*", re.ASCII)
-_OVERRIDE = re.compile(r"overrides\[([0-9])\]\.([a-z_]+)", re.ASCII)
-_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)  # as the YAML reader's integers
-_STEP = re.compile(r"(\S+)\s+(\S.*)")
-_BOLUS = re.compile(r"(?:(\S+)\s+)?(dose|volume)\s+(\S.*)")
-
-ColumnPath = tuple[str | int, ...]
-Column = tuple[str, ColumnPath, str | int]  # how cells are read, the sections, the field
+# Problems of a cell that was left out of the document: the record's own problem for that
+# field (`missing`) would only repeat them.
+LEFT_OUT = frozenset({"compact", "date_format", "formula", "cell_error"})
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Row:
             return parse_record(document, source, stage)
         # A broken compact cell was left out of the document; the record would only call it
         # missing, so its own problems stand for it.
-        broken = {p.location.split("[")[0] for p in self.syntax if p.kind == "compact"}
+        broken = {p.location.split("[")[0] for p in self.syntax if p.kind in LEFT_OUT}
         try:
             parse_record(document, source, stage)
             found: list[Problem] = []
@@ -156,126 +159,32 @@ class _Feed:
         return first, raw, bad
 
 
-def column_path(name: str) -> ColumnPath:
-    """Where a column's cells go in the record: `refill.fill_volume` is ('refill',
-    'fill_volume'), `overrides[0].rule` is ('overrides', 0, 'rule'). Any other name is kept
-    whole, so the record reports it as an unknown field, under its own name."""
-    override = _OVERRIDE.fullmatch(name)
-    if override:
-        return ("overrides", int(override.group(1)), override.group(2))
-    return tuple(name.split(".")) if _PATH.fullmatch(name) else (name,)
-
-
-def header_problems(names: list[str]) -> list[Problem]:
-    """Why a header cannot be used: a column named twice, or one column inside another."""
-    problems = []
-    paths = [column_path(name) for name in names]
-    for index, name in enumerate(names):
-        if name and name in names[:index]:
-            problems.append(Problem("header", f"column {name!r} appears twice", kind="header"))
-        outer = [o for o in paths if len(o) < len(paths[index]) and paths[index][: len(o)] == o]
-        if outer:
-            message = f"column {name!r} is inside column {names[paths.index(outer[0])]!r}"
-            problems.append(Problem("header", message, kind="header"))
-    return problems
-
-
-def _compact(cell: str, path: ColumnPath) -> tuple[list[dict[str, str]], list[Problem]]:
-    """Steps 'HH:MM RATE; ...' or boluses '[HH:MM] dose|volume QUANTITY; ...' as records."""
-    items: list[dict[str, str]] = []
-    problems: list[Problem] = []
-    where = ".".join(map(str, path))
-    for index, item in enumerate(part.strip(" ") for part in cell.split(";")):
-        if path == STEPS:
-            step = _STEP.fullmatch(item)
-            if step:
-                items.append({"start": step.group(1), "rate": step.group(2)})
-                continue
-            message = "write each step as 'HH:MM RATE', like '07:00 20 mcg/h'"
-        else:
-            bolus = _BOLUS.fullmatch(item)
-            if bolus:
-                time, kind, quantity = bolus.groups()
-                items.append({kind: quantity, **({"time": time} if time else {})})
-                continue
-            message = "write each bolus as '[HH:MM] dose 25 mcg' or '[HH:MM] volume 0.01 mL'"
-        problems.append(Problem(f"{where}[{index}]", message, shown(item), "compact"))
-    return items, problems
-
-
-def _kind(path: ColumnPath) -> str:
-    if path == ("",):
-        return "unnamed"
-    if path in {STEPS, BOLUSES}:
-        return "compact"
-    if path in INTEGER_COLUMNS:
-        return "integer"
-    if path in LIST_COLUMNS:
-        return "list"
-    return "boolean" if path in BOOLEAN_COLUMNS else "text"
-
-
-def column_plan(paths: list[ColumnPath]) -> list[Column]:
-    """For each column: how its cells are read, the sections it sits in, and its field."""
-    return [(_kind(path), path[:-1], path[-1]) for path in paths]
-
-
-def row_document(plan: list[Column], cells: list[str]) -> tuple[dict[str, Any], list[Problem]]:
-    """The record document of one row's cells (an empty cell is a field not given), and the
-    problems of its compact cells. Cells are taken as written, except that integer and
-    true/false columns hold numbers and booleans when written as such; any other text is left
-    for the record to refuse with its reason."""
-    document: dict[Any, Any] = {}
-    problems: list[Problem] = []
-    for index, cell in enumerate(cells):
-        if not cell.strip():  # white space only, a no-break or ideographic space included
-            continue
-        kind, sections, name = plan[index]
-        value: object = cell
-        if kind == "integer" and _INTEGER.fullmatch(cell):
-            value = int(cell)
-        elif kind == "boolean" and cell in {"true", "false"}:
-            value = cell == "true"
-        elif kind == "list":
-            value = [item.strip(" ") for item in cell.split(";")]
-        elif kind == "unnamed":
-            message = f"cell {index + 1} has a value, but its column has no name"
-            problems.append(Problem("record", message, kind="unnamed_column"))
-            continue
-        elif kind == "compact":
-            value, found = _compact(cell, (*sections, name))
-            problems += found
-            if found:
-                continue
-        target = document
-        for section in sections:
-            target = target.setdefault(section, {})
-        target[name] = value
-    overrides = document.get("overrides")
-    if isinstance(overrides, dict) and all(isinstance(key, int) for key in overrides):
-        document["overrides"] = [overrides[key] for key in sorted(overrides)]
-    return document, problems
-
-
-def read_csv(stream: IO[bytes], source: str) -> Iterator[Row]:
+def read_csv(
+    stream: IO[bytes], source: str, dialect: SheetDialect = DEFAULT_DIALECT
+) -> Iterator[Row]:
     """Rows of a CSV sheet; raises `InvalidRecordError` only when the header is unusable."""
     feed = _Feed(stream)
-    reader = csv.reader(feed, strict=True)
+    reader = csv.reader(feed, strict=True, delimiter=dialect.delimiter)
     try:
-        names = next(reader)
+        headers = next(reader)
     except StopIteration:
         raise InvalidRecordError(_problems("empty: no header row", "empty"), source) from None
     except csv.Error as error:
         raise InvalidRecordError(_problems(f"header: {error}", "syntax"), source) from None
-    _, _, bad = feed.take()
-    problems = header_problems(names)
+    _, raw_header, bad = feed.take()
+    names, units = zip(*map(split_header, headers), strict=True) if headers else ((), ())
+    plan = column_plan([column_path(name) for name in names], list(units))
+    problems = header_problems(list(names)) + unit_problems(list(names), plan)
     if not any(names):
         problems.append(Problem("header", "the first line must name the columns", kind="header"))
     if bad:
-        problems.append(Problem("header", "not valid UTF-8, or too long", kind="encoding"))
+        message = f"not valid UTF-8 (a legacy code page?), or too long; {SAVE_AS_UTF8}"
+        problems.append(Problem("header", message, kind="encoding"))
+    semicolons = semicolon_problem(raw_header.decode("utf-8", "replace"), dialect)
+    if semicolons is not None:
+        problems = [semicolons]  # the rest follows from reading one column
     if problems:
         raise InvalidRecordError(problems, f"{source}:1")
-    plan = column_plan([column_path(name) for name in names])
     while True:
         try:
             cells = next(reader)
@@ -288,7 +197,7 @@ def read_csv(stream: IO[bytes], source: str) -> Iterator[Row]:
             yield Row(line, raw, problems=syntax + ((spans,) if spans else ()))
             continue
         line, raw, bad = feed.take()
-        yield _csv_row(line, raw, bad, plan, cells)
+        yield _csv_row(line, raw, bad, plan, cells, dialect=dialect)
 
 
 def _problems(message: str, kind: str) -> list[Problem]:
@@ -301,8 +210,10 @@ def _csv_row(
     bad: bool,
     plan: list[Column],
     cells: list[str],
+    *,
+    dialect: SheetDialect,
 ) -> Row:
-    row = _csv_row_as_read(line, raw, bad, plan, cells)
+    row = _csv_row_as_read(line, raw, bad, plan, cells, dialect=dialect)
     spans = open_quote_problem(line, raw, len(plan), bad=bool(row.problems))
     if spans is None:
         return row
@@ -317,13 +228,14 @@ def _csv_row_as_read(
     bad: bool,
     plan: list[Column],
     cells: list[str],
+    *,
+    dialect: SheetDialect,
 ) -> Row:
     if bad or len(raw) > MAX_INPUT_BYTES:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            message = f"not valid UTF-8 (byte {error.start} of the row)"
-            return Row(line, raw, problems=_problem(message, "encoding"))
+            return Row(line, raw, problems=_problem(encoding_advice(error.start), "encoding"))
         return Row(line, raw, problems=_problem("row too long for a record", "too_large"))
     if not any(cell.strip() for cell in cells):
         return Row(line, raw, problems=_problem("empty line", "empty"))
@@ -331,7 +243,7 @@ def _csv_row_as_read(
         many = "many" if len(cells) > len(plan) else "few"
         message = f"too {many} cells: {len(cells)}, the header has {len(plan)}"
         return Row(line, raw, problems=_problem(message, f"too_{many}_cells"))
-    document, syntax = row_document(plan, cells)
+    document, syntax = row_document(plan, cells, dialect)
     return Row(line, raw, document, syntax=tuple(syntax))
 
 
@@ -345,6 +257,22 @@ def looks_like_jsonl(name: str, first: bytes) -> bool:
     return first.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"{")
 
 
-def read_sheet(stream: IO[bytes], source: str, *, jsonl: bool) -> Iterator[Row]:
+def read_sheet(
+    stream: IO[bytes], source: str, *, jsonl: bool, dialect: SheetDialect = DEFAULT_DIALECT
+) -> Iterator[Row]:
     """The rows of a sheet, one at a time, in file order."""
-    return read_jsonl(stream, source) if jsonl else read_csv(stream, source)
+    return read_jsonl(stream, source) if jsonl else read_csv(stream, source, dialect)
+
+
+def read_any_sheet(
+    stream: IO[bytes], source: str, first: bytes, dialect: SheetDialect = DEFAULT_DIALECT
+) -> Iterator[Row]:
+    """The rows of a sheet in whichever format it is: an Excel workbook, JSON lines or CSV."""
+    from itbcheck.sheetxlsx import looks_like_xlsx, read_xlsx
+
+    if looks_like_xlsx(source, first):
+        return read_xlsx(stream, source, dialect)
+    return read_sheet(stream, source, jsonl=looks_like_jsonl(source, first), dialect=dialect)
+
+
+__all__ = ["Row", "column_path", "column_plan", "read_sheet", "row_document"]

@@ -23,11 +23,13 @@ from tests.checks import (
     test_fill,
     test_history,
     test_patient,
+    test_patient_bolus,
     test_pump_labelling,
     test_reservoir,
     test_residual,
     test_restart,
     test_schedule,
+    test_since_visit,
     test_titration,
     test_volumes,
 )
@@ -53,6 +55,8 @@ ALL_CASES: list[Case] = [
     *test_children.CASES,
     *test_pump_labelling.CASES,
     *test_drug.CASES,
+    *test_patient_bolus.CASES,
+    *test_since_visit.CASES,
 ]
 NOTE_CASES: list[NoteCase] = [
     *test_residual.NOTE_CASES,
@@ -64,6 +68,8 @@ NOTE_CASES: list[NoteCase] = [
     *test_patient.NOTE_CASES,
     *test_children.NOTE_CASES,
     *test_pump_labelling.NOTE_CASES,
+    *test_patient_bolus.NOTE_CASES,
+    *test_since_visit.NOTE_CASES,
 ]
 PROFILE_CASES: list[ProfileCase] = [
     *test_fill.PROFILE_CASES,
@@ -87,6 +93,7 @@ ONLY_AS_NOTE = {
     "STABILITY_UNCHECKED",
     "RENAL_IMPAIRMENT",
     "PUMP_LABELLING_UNCHECKED",
+    "PATIENT_BOLUS_COUNTED",
 }
 
 

@@ -167,3 +167,21 @@ def test_report_uses_the_same_history(tmp_path: Path) -> None:
     result = run_cli("report", str(CHECK_FIXTURES / OUT_OF_BAND), "--html", str(page))
     text = page.read_text("utf-8")
     assert (20, [True, True]) == (result.exit_code, [code in text for code in CROSS_VISIT])
+
+
+@pytest.mark.usefixtures("keyed")
+def test_point_8_patient_boluses_are_carried_forward(tmp_path: Path) -> None:
+    """Issue 11 point 8: the last visit's patient bolus prefills both the previous and the
+    continuing patient bolus, so a nurse who types nothing keeps it counted."""
+    visit = first_visit()
+    bolus = {"dose": "20 mcg", "lockout": "3 h", "max_per_day": 8}
+    visit["dosing"].update(patient_bolus=bolus, previous_patient_bolus=bolus)
+    visit["next_refill"] = "2026-11-20"  # 640 mcg/day at most: due by day 21.6, not 28
+    run_cli("check", str(write(tmp_path, "v1.json", visit)))
+    values, _ = carried_forward(tmp_path / "visits.sqlite3", TEST_KEY.encode(), PATIENT, SERIAL)
+    expected = {
+        f"dosing.{which}.{name}": text
+        for which in ("previous_patient_bolus", "patient_bolus")
+        for name, text in (("dose", "20 mcg"), ("lockout", "3 h"), ("max_per_day", "8"))
+    }
+    assert expected == {k: v for k, v in values.items() if "patient_bolus" in k}

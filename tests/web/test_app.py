@@ -11,7 +11,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from itbcheck.web.security import CONTENT_SECURITY_POLICY, CSRF_COOKIE, MAX_BODY_BYTES
-from tests.conftest import EXAMPLES, audit_entries
+from tests.conftest import CHECK_FIXTURES, EXAMPLES, audit_entries
 from tests.web.helpers import client, csrf_of, form_values, post_form, text_of
 
 STOP = EXAMPLES / "visit-stop.yaml"
@@ -329,7 +329,8 @@ def test_audit_export_carries_the_second_nurse(
     post_form(client(audit_log), "/check", form_values(CLEAR))
     monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
     target = tmp_path / "export.csv"
-    assert 0 == run_cli("audit", "export", str(audit_log), "-o", str(target)).exit_code
+    exported = run_cli("audit", "export", str(audit_log), "-o", str(target), "--no-checkpoint")
+    assert 0 == exported.exit_code
     rows = list(csv.DictReader(target.read_text("utf-8-sig").splitlines()))
     assert [("serve", "J. Lindqvist RN")] == [(r["command"], r["second_nurse"]) for r in rows]
 
@@ -349,3 +350,21 @@ def test_concurrent_visits_keep_the_audit_chain(audit_log: Path) -> None:
         list(pool.map(lambda _: check_form(values, config), range(40)))
     verified = run_cli("audit", "verify", str(audit_log))
     assert (40, 0) == (len(audit_entries(audit_log)), verified.exit_code)
+
+
+def test_point_8_and_10_fields_reach_the_verdict(audit_log: Path) -> None:
+    """Issue 11 points 8 and 10: the patient bolus (a whole number of activations) and an MRI
+    (a true/false choice) typed in the form give the fixture's verdict and codes."""
+    fixture = CHECK_FIXTURES / "patient_bolus_new_8_x_20_on_400.yaml"
+    values = form_values(
+        fixture,
+        **{
+            "since_last_visit.mri.date": "2026-11-20",
+            "since_last_visit.mri.interrogated_after": "false",
+        },
+    )
+    response = post_form(client(audit_log), "/check", values)
+    entry = audit_entries(audit_log)[-1]
+    expected = ("STOP", ["MRI_NOT_INTERROGATED", "PATIENT_BOLUS_INCREASE_ABOVE_LIMIT"])
+    codes = sorted(code for code in entry["finding_codes"] if "MRI" in code or "BOLUS_INC" in code)
+    assert (200, *expected) == (response.status_code, entry["verdict"], codes)

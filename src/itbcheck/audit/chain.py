@@ -3,8 +3,9 @@
 Each line is one entry in canonical JSON (sorted keys, no spaces, UTF-8, no NaN). `hash` is
 the SHA-256 of the entry without its `hash` key; `prev_hash` is the previous entry's hash, so
 an edit, a deletion, a reordering or an insertion anywhere breaks the chain. Truncating the
-tail or rewriting the whole log with fresh hashes does not: a keyed checkpoint kept by the
-receiver of an export catches those (see `checkpoint` below; RFC 6962's principle).
+tail or rewriting the whole log with fresh hashes does not: a signed checkpoint kept by the
+receiver of an export catches those (`audit.sign`, and `head_problem` below; RFC 6962's
+principle).
 
 Appends take an exclusive lock, read the head, and write the new lines (with any quarantine
 entry) in one write, then fsync: a batch of entries costs one lock and one fsync. A torn last
@@ -18,7 +19,6 @@ writes the missing newline before its own lines.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -343,26 +343,16 @@ def verify(data: bytes, resume: Resume = Resume()) -> Verification:
     return Verification(entries, seq, head, quarantined=quarantined, unterminated=unterminated)
 
 
-def checkpoint(key: bytes, seq: int, head_hash: str) -> dict[str, Any]:
-    """A keyed statement of the log's head, for the receiver of an export to keep."""
-    mac = hmac.new(key, f"itbcheck-checkpoint:{seq}:{head_hash}".encode(), hashlib.sha256)
-    return {"seq": seq, "head_hash": head_hash, "hmac": mac.hexdigest()}
-
-
-def checkpoint_problem(key: bytes, point: Mapping[str, Any], data: bytes) -> str | None:
-    """Why the log does not extend the checkpoint, or None. Catches truncation and rewrites."""
-    seq, head = point.get("seq"), point.get("head_hash")
-    if not isinstance(seq, int) or not isinstance(head, str):
-        return "the checkpoint file is not a checkpoint"
-    if not hmac.compare_digest(checkpoint(key, seq, head)["hmac"], str(point.get("hmac"))):
-        return "the checkpoint's HMAC does not match this key (forged, or another key)"
+def head_problem(seq: int, head_hash: str, data: bytes) -> str | None:
+    """Why the log does not extend a checkpoint of entry `seq` with hash `head_hash`, or None.
+    Catches truncation and rewrites; the checkpoint's own signature is `audit.sign`'s."""
     for _, line, _ in _lines(data):
         try:
             entry = parse_line(line)
         except (ValueError, UnicodeDecodeError):
             continue
         if entry.get("seq") == seq:
-            if entry.get("hash") == head:
+            if entry.get("hash") == head_hash:
                 return None
             return f"rewritten: entry {seq} differs from the one the checkpoint saw"
     return f"truncated: entry {seq}, seen by the checkpoint, is no longer in the log"

@@ -1,5 +1,9 @@
-"""What pharmacy receives: the audit log as CSV (Excel-friendly) or JSON lines, for a date
-range, and counts by verdict, finding code, operator and day."""
+"""What pharmacy receives: the audit log as CSV (Excel-friendly), an Excel workbook with typed
+dates, or JSON lines, for a date range, and counts by verdict, finding code, operator and day.
+
+Times are shown with an explicit UTC offset, in UTC or in the IANA zone asked for (`zone`):
+the zone's rules come from the tz database through `zoneinfo`, never from the clock.
+"""
 
 from __future__ import annotations
 
@@ -49,20 +53,30 @@ def entries_of(data: bytes) -> list[dict[str, Any]]:
     return entries
 
 
-def _day(entry: Mapping[str, Any]) -> dt.date | None:
+def local_time(entry: Mapping[str, Any], zone: dt.tzinfo = dt.UTC) -> dt.datetime | None:
+    """The entry's timestamp in `zone` (aware), or None when it has none."""
     stamp = entry.get("timestamp")
     if not isinstance(stamp, str):
         return None
-    return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC).date()
+    return dt.datetime.fromisoformat(stamp).astimezone(zone)
+
+
+def _day(entry: Mapping[str, Any], zone: dt.tzinfo = dt.UTC) -> dt.date | None:
+    moment = local_time(entry, zone)
+    return None if moment is None else moment.date()
 
 
 def within(
-    entries: Iterable[dict[str, Any]], since: dt.date | None, until: dt.date | None
+    entries: Iterable[dict[str, Any]],
+    since: dt.date | None,
+    until: dt.date | None,
+    zone: dt.tzinfo = dt.UTC,
 ) -> list[dict[str, Any]]:
-    """Entries whose UTC day is in [since, until], both inclusive and optional."""
+    """Entries whose day in `zone` (UTC by default) is in [since, until], both inclusive and
+    optional."""
     chosen = []
     for entry in entries:
-        day = _day(entry)
+        day = _day(entry, zone)
         if day is None:
             continue
         if (since is None or day >= since) and (until is None or day <= until):
@@ -70,7 +84,8 @@ def within(
     return chosen
 
 
-def _cell(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A value of an entry as the text of one cell."""
     if value is None:
         return ""
     if isinstance(value, list):
@@ -82,7 +97,17 @@ def _cell(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     else:
         text = str(value)
+    return text
+
+
+def _cell(value: Any) -> str:
+    text = text_of(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def export_row(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry with its overrides written as one readable cell."""
+    return {**entry, "overrides": _overrides(entry.get("overrides"))}
 
 
 def _overrides(value: Any) -> str:
@@ -96,13 +121,15 @@ def _overrides(value: Any) -> str:
     )
 
 
-def to_csv(entries: Iterable[Mapping[str, Any]]) -> str:
-    """CSV with a header, CRLF line ends and a byte-order mark, as Excel expects."""
+def to_csv(entries: Iterable[Mapping[str, Any]], zone: dt.tzinfo = dt.UTC) -> str:
+    """CSV with a header, CRLF line ends and a byte-order mark, as Excel expects; timestamps in
+    `zone`, ISO 8601 with their UTC offset."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        row = {**entry, "overrides": _overrides(entry.get("overrides"))}
+        moment = local_time(entry, zone)
+        row = {**export_row(entry), "timestamp": moment.isoformat() if moment else None}
         writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
     return "\ufeff" + buffer.getvalue()
 
@@ -114,8 +141,11 @@ def to_jsonl(entries: Iterable[Mapping[str, Any]]) -> str:
     )
 
 
-def summary(entries: Iterable[Mapping[str, Any]]) -> dict[str, Counter[str]]:
-    """Counts of checks by verdict, finding code, operator and UTC day."""
+def summary(
+    entries: Iterable[Mapping[str, Any]], zone: dt.tzinfo = dt.UTC
+) -> dict[str, Counter[str]]:
+    """Counts of checks by verdict, finding code, operator and day (in `zone`, UTC by
+    default)."""
     counts: dict[str, Counter[str]] = {
         "verdict": Counter(),
         "finding_code": Counter(),
@@ -128,7 +158,7 @@ def summary(entries: Iterable[Mapping[str, Any]]) -> dict[str, Counter[str]]:
         fallback = "REJECTED" if entry.get("event") == "record_rejected" else "FAILED"
         counts["verdict"][str(entry.get("verdict") or fallback)] += 1
         counts["operator"][str(entry.get("operator"))] += 1
-        day = _day(entry)
+        day = _day(entry, zone)
         counts["day"][day.isoformat() if day else "unknown"] += 1
         for code in entry.get("finding_codes") or []:
             counts["finding_code"][str(code)] += 1

@@ -16,10 +16,12 @@ from itbcheck.checks import (
     history,
     labelling,
     patient,
+    patient_bolus,
     reservoir,
     residual,
     restart,
     schedule,
+    since_visit,
     titration,
     volumes,
 )
@@ -44,6 +46,8 @@ CHECKS: tuple[Check, ...] = (
     *patient.CHECKS,
     *labelling.CHECKS,
     *drug.CHECKS,
+    *patient_bolus.CHECKS,
+    *since_visit.CHECKS,
 )
 
 

@@ -93,3 +93,17 @@ def step_note(dose: DoseSummary) -> str:
         f"{format_quantity(top.rate_mcg_per_day, 'mcg/day')} for {hours} h, "
         f"giving {format_quantity(top.dose_mcg, 'mcg')} of the day's total."
     )
+
+
+def dose_words(dose: DoseSummary, value: Decimal) -> str:
+    """A daily dose judged against a limit, in words: "{value} prescribed", or with
+    patient-activated boluses "{value} at most ({programmed} programmed + N patient boluses of
+    X mcg)", `value` then being the most per day."""
+    pb = dose.patient_bolus
+    if pb is None:
+        return f"{format_quantity(value, 'mcg/day')} prescribed"
+    return (
+        f"{format_quantity(value, 'mcg/day')} at most "
+        f"({format_quantity(dose.prescribed_daily_dose_mcg_per_day, 'mcg/day')} programmed + "
+        f"{pb.max_per_day} patient boluses of {format_quantity(pb.programmed_mcg, 'mcg')})"
+    )

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from itbcheck.catheter import trusted_catheter_volume
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
-from itbcheck.delivery import HOUR, Curve, Window, curve
+from itbcheck.delivery import HORIZON_MINUTES, HOUR, Curve, Window, curve
 from itbcheck.dosing import MINUTES_PER_DAY, BolusShare
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
@@ -61,7 +61,10 @@ DELIVERY_PEAK_HOUR = CodeInfo(
     "the old drug in the tubing and catheter together), the drug delivered beyond the mean "
     "hourly dose reaches the bolus levels: CAUTION from 25 mcg, STOP from 100 mcg (policy "
     "[bolus]); a bolus_limit override that approves the amount makes a STOP a CAUTION. Reported "
-    "when it is worse than what the bolus checks found alone.",
+    "when it is worse than what the bolus checks found alone. Patient-activated boluses are "
+    "added to the busiest hour, as many as the lockout lets into one hour (the old drug first "
+    "where a stronger one is still in the catheter); in any 24 hours they are given as early as "
+    "the lockout allows.",
     why="A schedule can hold the right 24-hour total and still give most of it at once, like a "
     "once-daily step programmed to repeat every hour, or 23 hours of nothing and the day's dose "
     "in the last one.",
@@ -196,17 +199,46 @@ def _strength_changes(context: CheckContext) -> bool:
     return old != context.dose.dispensed_concentration_mcg_per_ml
 
 
-def delivery_curve(context: CheckContext) -> Curve | None:
-    """The curve at the programmed flow, with the old drug only where the strength changes.
-    None when the strength changes and the dead volume is not known to be right: the bridge
-    checks already refuse that record, and a curve built on a guess would mislead."""
+def _dead_volume(context: CheckContext) -> Decimal | None:
+    """The old drug's volume in the pump tubing and catheter: 0 without a strength change, None
+    when it is not known to be right."""
     if not _strength_changes(context):
-        return curve(context.record, context.dose, Decimal(0))
+        return Decimal(0)
     tubing = trusted(context.profile.pump_tubing_volume)
     catheter = trusted_catheter_volume(context.record, context.profile)
     if tubing is None or catheter is None:
         return None
-    return curve(context.record, context.dose, tubing.value + catheter.value)
+    return tubing.value + catheter.value
+
+
+def delivery_curve(context: CheckContext, *, patient_boluses: bool = True) -> Curve | None:
+    """The curve at the programmed flow, with the old drug only where the strength changes,
+    and (unless `patient_boluses` is False) every allowed patient bolus as early as the lockout
+    allows. None when the strength changes and the dead volume is not known to be right: the
+    bridge checks already refuse that record, and a curve built on a guess would mislead."""
+    dead = _dead_volume(context)
+    if dead is None:
+        return None
+    return curve(context.record, context.dose, dead, patient_boluses=patient_boluses)
+
+
+def patient_bolus_hour(context: CheckContext) -> tuple[int, Decimal]:
+    """The patient boluses the lockout lets into one hour, and the most drug they carry: at
+    the strength in the reservoir, or, where a stronger old drug is still in the tubing and
+    catheter, that old drug first (a press at the restart pushes it out)."""
+    pb = context.dose.patient_bolus
+    if pb is None:
+        return 0, Decimal(0)
+    count = pb.most_in_hour
+    drug = pb.delivered_mcg * count
+    old = context.record.refill.previous_concentration.value
+    new = context.dose.dispensed_concentration_mcg_per_ml
+    dead = _dead_volume(context)
+    if dead is not None and old > new:
+        volume = pb.volume_ml * count
+        first = min(volume, dead)
+        drug = first * old + (volume - first) * new
+    return count, drug
 
 
 def _span(line: Curve, start: Decimal, minutes: Decimal) -> str:
@@ -218,21 +250,40 @@ def check_curve(context: CheckContext) -> Iterator[Finding]:
     if dose.prescribed_daily_dose_mcg_per_day == 0:
         return  # a stopped pump: the stop checks judge it
     yield from _steps(context)
-    line = delivery_curve(context)
+    # The programmed schedule alone: a patient may never press, so patient boluses fill no gap,
+    # and they are added to the busiest hour below rather than placed in it.
+    programmed = delivery_curve(context, patient_boluses=False)
     # A gap is a matter of flow alone, so it is judged even where the strengths are unknown.
-    yield from _gap(context, line or curve(context.record, context.dose, Decimal(0)))
-    if line is None:
+    yield from _gap(
+        context,
+        programmed or curve(context.record, context.dose, Decimal(0), patient_boluses=False),
+    )
+    if programmed is None:
         return
     # On a strength change the bridge checks judge the old drug's way out; the busiest hour is
     # judged from the moment it has gone.
-    washed_out = line.washed_out()
-    if washed_out is not None:
-        yield from _peak_hour(context, line, line.most_in(HOUR, after=washed_out))
-    yield from _day(context, line)
+    washed_out = programmed.washed_out()
+    busiest = None
+    if washed_out is not None and washed_out <= HORIZON_MINUTES - HOUR:
+        busiest = programmed.most_in(HOUR, after=washed_out)
+    yield from _peak_hour(context, programmed, busiest)
+    # Any 24 hours: every allowed patient bolus as early as the lockout allows.
+    line = delivery_curve(context)
+    if line is not None:
+        yield from _day(context, line)
 
 
-def _peak_hour(context: CheckContext, line: Curve, hour: Window) -> Iterator[Finding]:
+def _peak_hour(context: CheckContext, line: Curve, busiest: Window | None) -> Iterator[Finding]:
+    """The busiest programmed hour, plus the patient boluses the lockout lets into one hour:
+    the patient presses when they choose, so the worst hour is the busiest one with every press
+    that fits in it (issue 11 point 8). `busiest` is None when the old drug has not gone within
+    the horizon: then only the presses are judged, in the restart's hour."""
     mean = context.dose.delivered_daily_dose_mcg_per_day / 24
+    presses, pressed = patient_bolus_hour(context)
+    if busiest is None and not presses:
+        return
+    base = Window(Decimal(0), mean) if busiest is None else busiest
+    hour = Window(base.start, base.drug_mcg + pressed)
     extra = hour.drug_mcg - mean
     bolus_tier = max(
         (_judge(context, s.drug_mcg)[0] for s in _bolus_sums(context)), default=Severity.NOTE
@@ -244,13 +295,27 @@ def _peak_hour(context: CheckContext, line: Curve, hour: Window) -> Iterator[Fin
             DELIVERY_PEAK_HOUR,
             message=f"{_span(line, hour.start, Decimal(HOUR))}: "
             f"{format_quantity(hour.drug_mcg, 'mcg')}, {times} times the mean hourly dose of "
-            f"{format_quantity(mean, 'mcg')}" + (f"; {approved}." if approved else "."),
+            f"{format_quantity(mean, 'mcg')}"
+            + (
+                f", with {presses} patient bolus{'es' if presses > 1 else ''} "
+                f"({format_quantity(pressed, 'mcg')}) pressed in it"
+                if presses
+                else ""
+            )
+            + (f"; {approved}." if approved else "."),
             action="Check the flex steps' rates and units (per hour or per day), the bolus "
-            "times and any bridge bolus against the prescription, and reprogram.",
+            "times and any bridge bolus against the prescription, and reprogram."
+            + (
+                " Check the patient bolus dose and lockout too: the patient may press in the "
+                "busiest hour."
+                if presses
+                else ""
+            ),
             figures=[
                 Figure("peak_hour_drug", hour.drug_mcg, "mcg"),
                 Figure("mean_hourly_dose", mean, "mcg"),
                 Figure("extra_drug", extra, "mcg"),
+                *([Figure("patient_bolus_drug", pressed, "mcg")] if presses else []),
             ],
             severity=tier,
         )
@@ -303,7 +368,7 @@ def _day(context: CheckContext, line: Curve) -> Iterator[Finding]:
     ceiling = context.policy.daily_dose.hard_ceiling.value
     dose = context.dose
     unbridged = _strength_changes(context) and context.record.dosing.bridge_bolus is None
-    if dose.prescribed_daily_dose_mcg_per_day > ceiling or dose.concentration_factor != 1:
+    if dose.most_daily_dose_mcg_per_day > ceiling or dose.concentration_factor != 1:
         return  # DOSE_ABOVE_CEILING or CONCENTRATION_MISMATCH is the STOP to act on
     if unbridged:
         return  # BRIDGE_MISSING is the STOP to act on

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding, step_note
+from itbcheck.checks._registry import (
+    Check,
+    CheckContext,
+    CodeInfo,
+    dose_words,
+    finding,
+    step_note,
+)
+from itbcheck.dosing import DoseSummary
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.records import Override
 from itbcheck.rounding import typed_quantity
@@ -25,7 +33,9 @@ DOSE_ABOVE_CEILING = CodeInfo(
     "policy sets ceiling_includes_accuracy_band = true (the default is false), it would be once "
     "the pump runs at the top of its verified accuracy band (SynchroMed II: up to 14.5 % more "
     "than programmed), so the highest dose to program is the ceiling / (1 + band). No override "
-    "in a record can lift it; only the clinic's policy file can.",
+    "in a record can lift it; only the clinic's policy file can. With patient-activated "
+    "boluses (dosing.patient_bolus) the dose judged is the most per day: the prescribed total "
+    "plus max_per_day x the bolus dose.",
     why="Experience above 1000 mcg/day is limited; overdose causes respiratory depression, "
     "seizures and coma, and there is no antidote.",
     source=_SOURCE,
@@ -43,7 +53,8 @@ DOSE_WORST_CASE_ABOVE_CEILING = CodeInfo(
     "pump may deliver more than the ceiling. Reported with the worst-case daily dose and the "
     "highest dose that stays under the ceiling in this pump, ceiling / (1 + band). Given when "
     "the policy sets ceiling_includes_accuracy_band = false (the default); with true it is a "
-    "DOSE_ABOVE_CEILING STOP instead.",
+    "DOSE_ABOVE_CEILING STOP instead. With patient-activated boluses the dose judged is the "
+    "most per day, every allowed activation given.",
     why="Labels and prescribers express doses as programmed, and a STOP at every refill of a "
     "patient stable on 900 mcg/day would teach staff to ignore the policy; the worst case stays "
     "visible so an over-infusing pump is looked for.",
@@ -85,6 +96,15 @@ def _mcg_day(name: str, value: Decimal) -> Figure:
     return Figure(name, value, "mcg/day")
 
 
+def _patient_bolus_figures(dose: DoseSummary) -> list[Figure]:
+    if dose.patient_bolus is None:
+        return []
+    return [
+        _mcg_day("patient_bolus_daily_max", dose.patient_bolus_daily_max_mcg_per_day),
+        _mcg_day("most_daily_dose", dose.most_daily_dose_mcg_per_day),
+    ]
+
+
 def _covering(overrides: tuple[Override, ...], *, dose: Decimal, above: bool) -> Override | None:
     """The first daily-dose override whose approved limit reaches the dose on its side."""
     for override in overrides:
@@ -107,7 +127,8 @@ def _worst_case_above_ceiling(
     highest = ceiling * 100 / (100 + band)
     typed_highest = typed_quantity(highest, "mcg/day", context.profile, "down")
     figures = [
-        _mcg_day("prescribed_daily_dose", dose),
+        _mcg_day("prescribed_daily_dose", context.dose.prescribed_daily_dose_mcg_per_day),
+        *_patient_bolus_figures(context.dose),
         Figure("accuracy_band", band, "%"),
         Figure("worst_case_daily_dose", worst, "mcg/day", "up"),
         Figure("highest_dose_under_ceiling", highest, "mcg/day", "down"),
@@ -116,7 +137,7 @@ def _worst_case_above_ceiling(
     if not context.policy.daily_dose.ceiling_includes_accuracy_band:
         yield finding(
             DOSE_WORST_CASE_ABOVE_CEILING,
-            message=f"{format_quantity(dose, 'mcg/day')} prescribed is within the hard ceiling "
+            message=f"{dose_words(context.dose, dose)} is within the hard ceiling "
             f"of {format_quantity(ceiling, 'mcg/day')} as programmed, but a "
             f"{context.profile.name} pump may deliver up to {format_number(band)} % more: "
             f"{format_quantity(worst, 'mcg/day')} at worst. The highest dose that stays under "
@@ -129,7 +150,7 @@ def _worst_case_above_ceiling(
         return
     yield finding(
         DOSE_ABOVE_CEILING,
-        message=f"{format_quantity(dose, 'mcg/day')} prescribed is within the hard ceiling of "
+        message=f"{dose_words(context.dose, dose)} is within the hard ceiling of "
         f"{format_quantity(ceiling, 'mcg/day')}, but a {context.profile.name} pump may deliver "
         f"up to {format_number(band)} % more: {format_quantity(worst, 'mcg/day')}, above it; "
         "an override cannot lift it." + step_note(context.dose),
@@ -148,22 +169,29 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     ceiling = context.policy.daily_dose.hard_ceiling.value
     band_note = "" if band == "adult" else f" (age band {band})"
     shown = format_quantity(dose, "mcg/day")
-    if dose == 0:
+    # Against the ceiling: the most the patient can receive, every allowed patient bolus given
+    # (the same as the prescribed dose without patient boluses).
+    most = context.dose.most_daily_dose_mcg_per_day
+    if most == 0:
         return  # a stopped pump is its own finding (PUMP_STOP_*)
-    if dose > ceiling:
+    if most > ceiling:
         yield finding(
             DOSE_ABOVE_CEILING,
-            message=f"{shown} prescribed is above the hard ceiling of "
+            message=f"{dose_words(context.dose, most)} is above the hard ceiling of "
             f"{format_quantity(ceiling, 'mcg/day')}; an override cannot lift it."
             + step_note(context.dose),
             action="Do not program this dose. Confirm the prescription with the prescriber; "
             "the ceiling can only be raised in the clinic's policy.",
-            figures=[_mcg_day("prescribed_daily_dose", dose), _mcg_day("hard_ceiling", ceiling)],
+            figures=[
+                _mcg_day("prescribed_daily_dose", dose),
+                *_patient_bolus_figures(context.dose),
+                _mcg_day("hard_ceiling", ceiling),
+            ],
         )
         return
-    yield from _worst_case_above_ceiling(context, dose, ceiling)
-    if low <= dose <= high:
-        return
+    yield from _worst_case_above_ceiling(context, most, ceiling)
+    if dose == 0 or low <= dose <= high:
+        return  # a stopped pump is its own finding (PUMP_STOP_*)
     above = dose > high
     info = DOSE_ABOVE_RANGE if above else DOSE_BELOW_RANGE
     bound = high if above else low

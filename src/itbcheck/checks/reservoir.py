@@ -19,7 +19,8 @@ REFILL_AFTER_ALARM = CodeInfo(
     title="Next refill too late: the reservoir runs low first",
     meaning="The next refill appointment is later than the worst-case low-reservoir alarm date "
     "minus the safety margin (3 days by default). Worst case: the programmed daily volume "
-    "increased by the pump's accuracy band.",
+    "increased by the pump's accuracy band. With patient-activated boluses the daily volume "
+    "counts every allowed bolus as given, in both pumps ([34] Prometra PTC guide).",
     why="Withdrawal starts within hours to days of an empty reservoir and can kill; symptoms were "
     "seen 1-7 days before the alarm, and an over-infusing pump can run dry without alarming.",
     source="[8] Withdrawal before the alarm 2004; [15] TGA 2016 SynchroMed alert; refill 7-10 "
@@ -189,7 +190,12 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
             message=f"Next refill on day {appointment} ({record.next_refill.isoformat()}), but "
             f"the low-reservoir alarm may sound on day {format_number(earliest_alarm, 1)} "
             f"({alarm_date.isoformat()}); with a {format_number(margin)}-day margin the refill "
-            f"is due by day {format_number(limit, 1)}.",
+            f"is due by day {format_number(limit, 1)}."
+            + (
+                " Every allowed patient bolus is counted as given."
+                if context.dose.patient_bolus is not None
+                else ""
+            ),
             action=action,
             figures=figures,
         )

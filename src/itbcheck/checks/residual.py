@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.checks.history import last_visit_on_pump
+from itbcheck.checks.since_visit import pump_replaced
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
 from itbcheck.units import format_number, format_quantity
@@ -118,6 +119,8 @@ def check_residual(context: CheckContext) -> Iterator[Finding]:
             figures=[_ml("aspirated_residual", aspirated.value)] if aspirated else [],
         )
         return
+    if pump_replaced(context.record):
+        return  # the previous refill was in another pump: PUMP_REPLACED says so
     threshold = trusted(profile.residual_gap_threshold)
     capacity = trusted(profile.reservoir_capacity)
     gap = expected.value - aspirated.value

@@ -235,10 +235,11 @@ def explain(
 
 
 # Sub-command modules need nothing from this one, so they are imported last.
-from itbcheck.cli import history, profiles, sheet, simulate, web  # noqa: E402
+from itbcheck.cli import audit_keys, history, profiles, sheet, simulate, web  # noqa: E402
 from itbcheck.cli.audit import audit_app  # noqa: E402
 from itbcheck.cli.config import config_app  # noqa: E402
 
+audit_keys.register(audit_app)
 app.add_typer(audit_app, name="audit")
 app.add_typer(config_app, name="config")
 profiles.register(app)

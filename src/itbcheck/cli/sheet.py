@@ -29,16 +29,19 @@ from itbcheck.cli._handling import (
     OperatorOption,
     PolicyOption,
     VisitStoreOption,
+    fail,
     guarded,
     policy_in_force,
     showing,
 )
+from itbcheck.cli._sheet_rows import result_of, row_document, table_lines, visit_of
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
 if TYPE_CHECKING:
     from itbcheck.assessment import Outcome
     from itbcheck.audit import AuditBatch
     from itbcheck.cli._history import Use
+    from itbcheck.sheetcells import SheetDialect
 
 BATCH_ROWS = 1000
 BATCH_SECONDS = 1.0
@@ -58,51 +61,6 @@ PRECEDENCE = (
 class SheetFormat(enum.StrEnum):
     HUMAN = "human"
     JSONL = "jsonl"
-
-
-def _result_of(outcome: Outcome) -> tuple[str, ExitCode]:
-    """A row's result in the summary (a verdict, INVALID or FAILED) and its exit code."""
-    if outcome.result is not None:
-        verdict = outcome.result.verdict.value
-        return verdict, ExitCode[verdict]
-    if isinstance(outcome.error, InvalidRecordError):
-        return "INVALID", ExitCode.INVALID_RECORD
-    if isinstance(outcome.error, ConfigurationError):
-        return "FAILED", ExitCode.CONFIGURATION
-    return "FAILED", ExitCode.INTERNAL
-
-
-def _row_document(outcome: Outcome, source: str, line: int) -> dict[str, Any]:
-    from itbcheck.output import error_document, result_document
-
-    if outcome.result is not None:
-        return {"line": line, **result_document(outcome.result, source)}
-    _, code = _result_of(outcome)
-    problems: tuple[Problem, ...] = outcome.problems
-    if code is ExitCode.INTERNAL:
-        name = type(outcome.error).__name__
-        problems = (Problem("itbcheck", f"internal error: {name}; this is a bug in itbcheck"),)
-    kind = {
-        ExitCode.INVALID_RECORD: "invalid_record",
-        ExitCode.CONFIGURATION: "configuration",
-    }.get(code, "internal")
-    return {"line": line, **error_document(kind, source, problems)}
-
-
-def _table_lines(outcome: Outcome, line: int) -> list[str]:
-    from itbcheck.findings import Severity
-    from itbcheck.output import problem_texts, sheet_row_lines
-
-    result, _ = _result_of(outcome)
-    if outcome.result is None:
-        texts = problem_texts(outcome.problems) or [
-            f"internal error: {type(outcome.error).__name__}"
-        ]
-        return sheet_row_lines(line, result, texts)
-    top, *others = outcome.result.findings
-    more = sum(1 for finding in others if finding.severity > Severity.NOTE)
-    text = f"{top.code} [{top.hazard}] {top.message}" + (f" (+{more} more)" if more else "")
-    return sheet_row_lines(line, result, [text])
 
 
 def _ignore(_: int) -> None:
@@ -138,21 +96,24 @@ class _Run:
             f"{self.batch.path} up to entry {self.recorded}"
         )
 
-    def add(self, outcome: Outcome, source: str, line: int, size: int) -> None:
+    def add(
+        self, outcome: Outcome, source: str, line: int, size: int, document: object = None
+    ) -> None:
         if outcome.result is not None and self.history.session is not None:
             self.visits.append(len(self.batch))
             self.history.record(outcome, None)  # seen by later rows; recorded at the flush
         self.batch.add(outcome.event, outcome.entry)
         self.read += size
-        result, code = _result_of(outcome)
+        result, code = result_of(outcome)
         self.counts[result] = self.counts.get(result, 0) + 1
         self.codes.add(code)
+        visit = visit_of(outcome, document)
         if not self.human:
             from itbcheck.output import compact_json
 
-            self.pending.append(compact_json(_row_document(outcome, source, line)) + "\n")
+            self.pending.append(compact_json(row_document(outcome, source, line, visit)) + "\n")
         elif result != "CLEAR":
-            self.pending.append("\n".join(_table_lines(outcome, line)) + "\n")
+            self.pending.append("\n".join(table_lines(outcome, line, visit)) + "\n")
         if len(self.batch) >= BATCH_ROWS or time.monotonic() - self.since >= BATCH_SECONDS:
             self.flush()
 
@@ -211,13 +172,17 @@ def _first_bytes(stream: IO[bytes]) -> bytes:
 
 
 def _check_rows(
-    stream: IO[bytes], name: str, run: _Run, fields: Mapping[str, Any], setup: tuple[Any, Any]
+    stream: IO[bytes],
+    name: str,
+    run: _Run,
+    fields: Mapping[str, Any],
+    setup: tuple[Any, Any, SheetDialect],
 ) -> None:
     from itbcheck.assessment import assess, profile_cached_check
-    from itbcheck.sheet import looks_like_jsonl, read_sheet
+    from itbcheck.sheet import read_any_sheet
 
-    jsonl = looks_like_jsonl(name, _first_bytes(stream))
-    key, policy = setup
+    key, policy, dialect = setup
+    rows = read_any_sheet(stream, name, _first_bytes(stream), dialect)
     check = profile_cached_check()
     # Everything loaded so far lives until the end; freezing it spares the garbage collector
     # from walking all of it again and again while the rows make their short-lived objects.
@@ -230,7 +195,7 @@ def _check_rows(
     with _progress(stream, run.human) as bar:
         run.progress = bar.update
         try:
-            for row in read_sheet(stream, name, jsonl=jsonl):
+            for row in rows:
                 source = f"{name}:{row.line}"
                 now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
                 outcome = assess(
@@ -244,7 +209,7 @@ def _check_rows(
                     check=check,
                     history=run.history.lookup,
                 )
-                run.add(outcome, source, row.line, len(row.raw))
+                run.add(outcome, source, row.line, len(row.raw), row.document)
             run.read_all = True
             run.flush()
         finally:
@@ -254,7 +219,9 @@ def _check_rows(
 
 
 def sheet(  # noqa: PLR0917  # typer reads the options from the signature
-    file: Annotated[str, typer.Argument(help="Refill sheet (CSV or JSON lines), or - for stdin.")],
+    file: Annotated[
+        str, typer.Argument(help="Refill sheet (CSV, JSON lines or .xlsx), or - for stdin.")
+    ],
     output_format: Annotated[
         SheetFormat, typer.Option("--format", help="human (default) or jsonl (one row a line).")
     ] = SheetFormat.HUMAN,
@@ -263,9 +230,21 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
     operator: OperatorOption = None,
     visit_store: VisitStoreOption = None,
     no_history: NoHistoryOption = False,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FORMAT",
+            help="The order of the sheet's dates when not ISO, in strptime codes for day, month "
+            "and year (docs/sheet.md); never guessed.",
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str,
+        typer.Option(metavar="CHAR", help="The CSV separator: ',' (default), or ';' or a tab."),
+    ] = ",",
 ) -> None:
-    """Check every visit of a refill sheet: a verdict per row, a summary, the worst row's exit
-    code."""
+    """Check every visit of a refill sheet (CSV, JSON lines or Excel .xlsx): a verdict per row,
+    a summary, the worst row's exit code."""
     import tempfile
 
     from itbcheck import audit
@@ -274,7 +253,12 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
     from itbcheck.output import SHEET_TABLE_HEADING, render_sheet_head
     from itbcheck.policy import load_policy
     from itbcheck.profiles import profiles_folder
+    from itbcheck.sheetcells import SheetDialect, dialect_problems
 
+    dialect = SheetDialect(delimiter=delimiter, date_format=date_format)
+    wrong = dialect_problems(dialect)
+    if wrong:
+        raise fail(wrong, ExitCode.USAGE)
     environ: Mapping[str, str] = os.environ
     name = "<stdin>" if file == "-" else file
     fields: dict[str, Any] = {
@@ -301,7 +285,7 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
         key = None
         try:
             key = audit.load_key(environ)
-            setup = (key, load_policy(policy_in_force(policy)))
+            setup = (key, load_policy(policy_in_force(policy)), dialect)
             profiles_folder()  # none at all: nothing is checked (exit 4), not a failure per row
             with _open(file) as stream:
                 _check_rows(stream, name, run, fields, setup)

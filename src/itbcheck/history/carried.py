@@ -1,6 +1,7 @@
 """What the bedside form pre-fills from the last visit on file for a patient and pump: the
 strength dispensed then (now the strength in the pump), the dose prescribed then and when it
-last changed, the volume filled then, and the pump profile. Keys are record paths; the nurse
+last changed, the volume filled then, the pump profile, and the patient boluses allowed then
+(now the previous ones, and the ones that continue). Keys are record paths; the nurse
 can change each, and a changed value is itself compared with history by the checks."""
 
 from __future__ import annotations
@@ -28,7 +29,17 @@ def carried_values(visit: StoredVisit) -> dict[str, str]:
         if visit.prescribed_mcg_per_day != visit.previous_mcg_per_day
         else record["dosing"]["previous_dose_changed_at"]
     )
+    # Patient boluses then are the previous ones now, and (unless the nurse changes them) the
+    # ones that continue: left empty, the checks would count none and date the refill late.
+    bolus = record["dosing"].get("patient_bolus") or {}
+    boluses = {
+        f"dosing.{which}.{name}": str(bolus[name])
+        for which in ("previous_patient_bolus", "patient_bolus")
+        for name in ("dose", "lockout", "max_per_day")
+        if name in bolus
+    }
     return {
+        **boluses,
         "pump.profile": visit.profile,
         "refill.previous_concentration": f"{_number(visit.dispensed_mcg_per_ml)} mcg/mL",
         "refill.previous_fill_volume": f"{_number(visit.fill_ml)} mL",

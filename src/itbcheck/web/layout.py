@@ -100,6 +100,74 @@ def _c(
     )
 
 
+def _patient_bolus_fields(path: str, when: str) -> tuple[Field, ...]:
+    """A personal therapy manager's or patient therapy controller's bolus: all three or none."""
+    return (
+        _q(
+            f"{path}.dose",
+            f"Patient bolus dose ({when})",
+            Kind.MASS,
+            "personal therapy manager or patient controller only",
+            required=False,
+        ),
+        _q(f"{path}.lockout", f"Patient bolus lockout ({when})", Kind.DURATION, required=False),
+        Field(f"{path}.max_per_day", f"Patient boluses a day ({when})", "integer", required=False),
+    )
+
+
+_YES_NO = ("", "false", "true")
+
+# Asked at interrogation: events since the last refill that change what may be assumed.
+SINCE_LAST_VISIT = (
+    Field(
+        "since_last_visit.mri.date",
+        "MRI since the last refill",
+        "date",
+        "like 2026-11-20, only if there was one",
+        required=False,
+    ),
+    _c(
+        "since_last_visit.mri.pump_emptied_before",
+        "Pump emptied before the MRI",
+        "Prometra: its labelling requires it",
+        choices=_YES_NO,
+        required=False,
+    ),
+    _c(
+        "since_last_visit.mri.interrogated_after",
+        "Interrogated after the MRI, and running",
+        choices=_YES_NO,
+        required=False,
+    ),
+    Field(
+        "since_last_visit.catheter_revision.date",
+        "Catheter revised since the last refill",
+        "date",
+        "like 2026-11-10",
+        required=False,
+    ),
+    _q(
+        "since_last_visit.catheter_revision.new_catheter_volume",
+        "New catheter volume",
+        Kind.VOLUME,
+        "from the operation note; enter it as the catheter volume too",
+        required=False,
+    ),
+    Field(
+        "since_last_visit.pump_replacement.date",
+        "Pump replaced since the last refill",
+        "date",
+        "like 2026-11-02",
+        required=False,
+    ),
+    _q(
+        "since_last_visit.pump_replacement.implant_concentration",
+        "Strength the new pump was filled with",
+        Kind.CONCENTRATION,
+        required=False,
+    ),
+)
+
 SECTIONS: tuple[Section, ...] = (
     Section(
         "find",
@@ -158,6 +226,8 @@ SECTIONS: tuple[Section, ...] = (
                 "timestamp",
                 "like 2026-08-20T09:00:00+00:00",
             ),
+            *_patient_bolus_fields("dosing.previous_patient_bolus", "until now"),
+            *SINCE_LAST_VISIT,
         ),
     ),
     Section(
@@ -230,6 +300,7 @@ SECTIONS: tuple[Section, ...] = (
                 required=False,
             ),
             Field("dosing.change_reason", "Reason for lowering or stopping", required=False),
+            *_patient_bolus_fields("dosing.patient_bolus", "from today"),
         ),
     ),
     Section(

@@ -111,6 +111,14 @@ def verdict_context(result: CheckResult, audit: AuditRef, nurses: dict[str, str]
             "mismatch": dose.concentration_factor != 1,
             "fill": _q(record.refill.fill_volume.value, "mL"),
             "alarm_volume": _q(outlook.alarm_volume_ml, "mL"),
+            "patient_bolus": None
+            if dose.patient_bolus is None
+            else {
+                "count": dose.patient_bolus.max_per_day,
+                "each": _q(dose.patient_bolus.programmed_mcg, "mcg"),
+                "most": _q(dose.most_daily_dose_mcg_per_day, "mcg/day"),
+                "flow": _q(dose.most_daily_volume_ml_per_day, "mL/day"),
+            },
         },
         "dates": dates,
         "appointment_days": outlook.appointment_days,
