@@ -67,8 +67,17 @@ DOSE_LIMITS = [
     (
         "increase_spinal_30_percent",
         Decimal(468),  # 360 mcg/day + 30 %; 0.325 mcg/min
-        Visit(previous_dose=Decimal(360), appointment_days=10),
+        # A titration step: the dose changed 72 h ago, under the 28 days of a periodic refill.
+        Visit(previous_dose=Decimal(360), appointment_days=10, hours_since_change=72),
         (CLEAR, CLEAR, STOP),
+    ),
+    (
+        "increase_refill_spinal_40_percent",
+        Decimal(504),  # 360 mcg/day + 40 %; 0.35 mcg/min
+        # A periodic refill (issue 11 point 1): running, filled, dose unchanged for 100 days;
+        # above the 30 % titration step a CAUTION up to the 40 % refill limit, STOP above it.
+        Visit(previous_dose=Decimal(360), appointment_days=10),
+        (CAUTION, CAUTION, STOP),
     ),
     (
         "decrease_20_percent",

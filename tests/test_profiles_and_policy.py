@@ -106,3 +106,24 @@ def test_policy_age_bands_with_a_gap_are_refused() -> None:
         parse_policy(text.replace("from_age_years = 4\n", "from_age_years = 5\n"), "x")
     expected = [("age_bands.bands[1]", "bands must run on from age 4 without a gap or overlap")]
     assert expected == [(p.location, p.message) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # A refill limit below its titration limit (30 %) would make a refill stricter.
+        ("max_percent_spinal = 40", "max_percent_spinal = 25"),
+        # A periodic refill must come after more than the 24 h change window.
+        ('stable_for = "28 day"', 'stable_for = "12 h"'),
+    ],
+    ids=["refill-below-titration", "stable-for-under-window"],
+)
+def test_point_1_inconsistent_refill_policy_is_refused(old: str, new: str) -> None:
+    """Issue 11 point 1: a [refill_increase] section below the titration limits, or counting a
+    visit as a periodic refill sooner than the change window, cannot be loaded."""
+    from importlib import resources
+
+    text = (resources.files("itbcheck") / "data" / "policy.toml").read_text("utf-8")
+    assert old in text
+    with pytest.raises(ConfigurationError, match="1 problem"):
+        parse_policy(text.replace(old, new), "x")

@@ -180,9 +180,14 @@ def test_equivalent_spellings_give_the_same_verdict_and_findings(
 
 
 def _increase_limit(visit: Visit) -> Decimal:
-    if visit.age_years < 18 or visit.origin == "cerebral":
+    # A periodic refill (issue 11 point 1: running, filled, dose unchanged for 28 days) allows
+    # up to 40 % spinal and 20 % cerebral; children and titration steps keep 15 % and 30 %.
+    refill = visit.status == "running" and visit.fill > 0 and visit.hours_since_change >= 28 * 24
+    if visit.age_years < 18:
         return Decimal(15)
-    return Decimal(30)
+    if visit.origin == "cerebral":
+        return Decimal(20 if refill else 15)
+    return Decimal(40 if refill else 30)
 
 
 @property_settings(300)

@@ -40,6 +40,16 @@ class IncreasePolicy(_Section):
     source: Source
 
 
+class RefillIncreasePolicy(_Section):
+    """Larger increases allowed at a periodic refill than in titration (issue 11 point 1)."""
+
+    max_percent_spinal: Percent
+    max_percent_cerebral: Percent
+    max_percent_paediatric: Percent
+    stable_for: Duration
+    source: Source
+
+
 class ChangesPolicy(_Section):
     window: Duration
     source: Source
@@ -100,6 +110,7 @@ class RefillPolicy(_Section):
 
 class RestartPolicy(_Section):
     reduction_percent: Percent
+    short_stop_up_to: Duration
     source: Source
 
 
@@ -135,6 +146,7 @@ class Policy(_Section):
     daily_dose: DailyDosePolicy
     increase: IncreasePolicy
     changes: ChangesPolicy
+    refill_increase: RefillIncreasePolicy
     decrease: DecreasePolicy
     concentration: ConcentrationPolicy
     reservoir: ReservoirPolicy
@@ -181,6 +193,17 @@ def _consistency_problems(policy: Policy) -> list[Problem]:
         problems.append(Problem("daily_dose", "needs typical_min < typical_max <= hard_ceiling"))
     if not policy.bolus.caution_at.value < policy.bolus.stop_at.value:
         problems.append(Problem("bolus", "needs caution_at < stop_at"))
+    titration, refill = policy.increase, policy.refill_increase
+    if not (
+        titration.max_percent_spinal <= refill.max_percent_spinal
+        and titration.max_percent_cerebral <= refill.max_percent_cerebral
+        and titration.max_percent_paediatric <= refill.max_percent_paediatric
+    ):
+        problems.append(
+            Problem("refill_increase", "each refill limit must be at least its [increase] limit")
+        )
+    if refill.stable_for.value < policy.changes.window.value:
+        problems.append(Problem("refill_increase", "needs stable_for >= changes.window"))
     return problems + _band_problems(policy)
 
 

@@ -224,6 +224,15 @@ class Dosing(_Model):
     bridge_bolus: BridgeBolus | None = Field(
         default=None, description="Bridge bolus programmed for a concentration change."
     )
+    dose_before_interruption: DoseRate | None = Field(
+        default=None,
+        description="Daily dose the pump gave before it was stopped, when previous_daily_dose "
+        "is 0 mcg/day; needed to check a restart from zero.",
+    )
+    pump_off_for: Duration | None = Field(
+        default=None,
+        description="How long the pump delivered nothing before this restart ('2 h', '3 day').",
+    )
     patient_bolus: PatientBolus | None = Field(
         default=None, description="Patient-activated boluses allowed from this visit on."
     )
@@ -234,12 +243,12 @@ class Dosing(_Model):
 
 
 class Override(_Model):
-    rule: Literal["daily_dose_range", "restart_dose", "bolus_limit"] = Field(
+    rule: Literal["daily_dose_range", "restart_dose", "bolus_limit", "refill_increase"] = Field(
         description="The soft limit this override lifts."
     )
     approved_limit: OverrideLimit = Field(
-        description="A daily dose ('900 mcg/day') for daily_dose_range and restart_dose; a bolus "
-        "('150 mcg') for bolus_limit."
+        description="A daily dose ('900 mcg/day') for daily_dose_range, restart_dose and "
+        "refill_increase; a bolus ('150 mcg') for bolus_limit."
     )
     approver: Text
     reason: Text

@@ -201,3 +201,21 @@ def test_unknown_dead_volume(name: str, missing: str) -> None:
         found.message.endswith(f"the dead volume is unknown: missing {missing}."),
     )
     assert expected == actual
+
+
+def test_point_3_prometra_strength_change_action_is_honest() -> None:
+    """Issue 11 point 3: a strength change in a Prometra, whose profile has no verified pump
+    fluid-pathway volume, stays STOP, and its action says what the clinic can do (keep the
+    strength, or enter the manufacturer's figure in a verified copy of the profile) instead of
+    asking for a catheter volume the record already has."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "bridge_prometra_tubing_unverified.yaml"), UNCHECKABLE
+    )
+    expected = (Severity.STOP, True, True, False)
+    actual = (
+        found.severity,
+        found.action.startswith("Do not program the strength change at this refill"),
+        "verified copy of the profile" in found.action,
+        "Enter the catheter volume" in found.action,
+    )
+    assert expected == actual

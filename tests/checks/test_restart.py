@@ -140,3 +140,87 @@ def test_no_restart_no_restart_finding(name: str) -> None:
     """A pump running on arrival, or one that stays at 0 mcg/day, gives no restart finding."""
     result = check_file(CHECK_FIXTURES / name)
     assert [] == [f.code for f in result.findings if f.code in {FULL, REDUCED}]
+
+
+RESTART_CASES: list[Case] = [
+    ("restart_from_zero_short_stop_2_h_at_480.yaml", Verdict.CAUTION, ["RESTART_AFTER_SHORT_STOP"]),
+    ("restart_from_zero_short_stop_2_h_at_500.yaml", Verdict.STOP, [FULL]),
+    ("restart_from_zero_after_3_days_at_480.yaml", Verdict.STOP, [FULL]),
+    ("restart_from_zero_after_3_days_at_384.yaml", Verdict.CAUTION, [REDUCED]),
+    ("restart_from_zero_after_3_days_at_400_override_400.yaml", Verdict.CAUTION, [NOT_REDUCED]),
+    ("restart_from_zero_off_2_h_but_set_to_zero_3_days_ago.yaml", Verdict.STOP, [FULL]),
+    ("restart_from_zero_without_time_off.yaml", Verdict.STOP, ["INCREASE_ABOVE_LIMIT"]),
+    (
+        "restart_after_stall_3_h_at_480_previous_480.yaml",
+        Verdict.CAUTION,
+        ["RESTART_AFTER_SHORT_STOP"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "verdict", "codes"), params(RESTART_CASES))
+def test_point_3_restart_rule_verdict_and_codes(
+    name: str, verdict: Verdict, codes: list[str]
+) -> None:
+    """Issue 11 point 3: each restart-from-zero and short-stop fixture gives the verdict and
+    codes derived in its header comment."""
+    result = check_file(CHECK_FIXTURES / name)
+    assert (verdict, codes) == (result.verdict, codes_of(result))
+
+
+def test_point_3_short_stop_restart_figures() -> None:
+    """A restart from zero after a documented 2 h stop at the 480 mcg/day before it is a
+    CAUTION with the dose before, the new dose, the time off and the policy's 4 h."""
+    name = "restart_from_zero_short_stop_2_h_at_480.yaml"
+    found = the_finding(check_file(CHECK_FIXTURES / name), "RESTART_AFTER_SHORT_STOP")
+    expected = (
+        Severity.CAUTION,
+        Hazard.OVERDOSE,
+        {
+            "dose_before_interruption": mcg_day("480"),
+            "prescribed_daily_dose": mcg_day("480"),
+            "pump_off_for": (Decimal(2), "h"),
+            "short_stop_up_to": (Decimal(4), "h"),
+        },
+    )
+    assert expected == (found.severity, found.hazard, figures_of(found))
+
+
+@pytest.mark.parametrize(
+    ("name", "off"),
+    [
+        # pump_off_for 3 day = 72 h.
+        ("restart_from_zero_after_3_days_at_480.yaml", "72"),
+        # pump_off_for 2 h, but set to 0 on 2026-11-24T10:30Z, 72 h before the visit.
+        ("restart_from_zero_off_2_h_but_set_to_zero_3_days_ago.yaml", "72"),
+    ],
+    ids=["off-3-days", "off-2-h-contradicted"],
+)
+def test_point_3_long_restart_from_zero_needs_the_margin(name: str, off: str) -> None:
+    """After more than the short stop, a restart from zero at the dose before the interruption
+    is a STOP judged against that dose less 20 % (480 x 0.8 = 384 mcg/day)."""
+    found = the_finding(check_file(CHECK_FIXTURES / name), FULL)
+    expected = {
+        "dose_before_interruption": mcg_day("480"),
+        "prescribed_daily_dose": mcg_day("480"),
+        "reduction_required": (Decimal(20), "%"),
+        "highest_restart_dose": mcg_day("384"),
+        "pump_off_for": (Decimal(off), "h"),
+    }
+    assert (Severity.STOP, expected) == (found.severity, figures_of(found))
+
+
+@pytest.mark.parametrize(
+    "name", ["restart_from_zero_0_to_100.yaml", "restart_from_zero_without_time_off.yaml"]
+)
+def test_point_3_undocumented_restart_from_zero_names_the_fields(name: str) -> None:
+    """A restart from zero without the dose before the interruption or the time off stays STOP,
+    and its action names both fields to fill in."""
+    found = the_finding(check_file(CHECK_FIXTURES / name), "INCREASE_ABOVE_LIMIT")
+    expected = (Severity.STOP, True, True)
+    actual = (
+        found.severity,
+        "dosing.dose_before_interruption" in found.action,
+        "dosing.pump_off_for" in found.action,
+    )
+    assert expected == actual

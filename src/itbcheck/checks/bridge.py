@@ -52,10 +52,12 @@ BRIDGE_UNCHECKABLE = CodeInfo(
     title="Concentration change with an unknown dead volume",
     meaning="The concentration changes, but the catheter volume is not in the record or is "
     "implausible (CATHETER_VOLUME_IMPLAUSIBLE), or the profile has no verified pump tubing "
-    "volume, so the dead volume is unknown.",
+    "volume, so the dead volume is unknown. The shipped Prometra II profiles have none (no "
+    "public figure confirmed): a strength change there needs a clinic's verified profile.",
     why="Without the dead volume the under- or overdose while it clears cannot be computed.",
     source=_SOURCE + " Prometra catheter volume: 0.0026 mL/cm of implanted length ([18] "
-    "Prometra II labelling).",
+    "Prometra II labelling); the Prometra pump fluid-pathway volume is listed in [30] Prometra "
+    "calculations guide but was not confirmed from a public copy, so it ships without a value.",
     example="500 -> 2000 mcg/mL, no pump.catheter_volume: STOP.",
 )
 
@@ -79,13 +81,23 @@ def check_bridge(context: CheckContext) -> Iterator[Finding]:
             if catheter is None
             else (f"a verified pump_tubing_volume in profile {context.profile.name}")
         )
+        action = (
+            "Enter the catheter volume from the implant record (Prometra: 0.0026 mL per cm "
+            "implanted) and check again; do not program the change until the bridge is known."
+            if catheter is None
+            else "Do not program the strength change at this refill: keep the current strength. "
+            "The pump's own fluid-pathway volume is not a verified figure in this profile; the "
+            "clinic's engineer enters it from the manufacturer's labelling (for a Prometra, its "
+            "calculations guide) in a verified copy of the profile among the site profiles "
+            "(docs/profiles.md), checked with 'itbcheck profiles validate', and the record names "
+            "that profile."
+        )
         yield finding(
             BRIDGE_UNCHECKABLE,
             message=f"The concentration changes from {format_quantity(old, 'mcg/mL')} to "
             f"{format_quantity(new, 'mcg/mL')}, but the dead volume is unknown: missing "
             f"{missing}.",
-            action="Enter the catheter volume from the implant record (Prometra: 0.0026 mL per cm "
-            "implanted) and check again; do not program the change until the bridge is known.",
+            action=action,
             figures=concentrations,
         )
         return

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from decimal import ROUND_FLOOR, Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks.refill_increase import refill_limit
 from itbcheck.checks.titration import increase_limit_percent
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.units import format_number, format_quantity
@@ -124,12 +125,16 @@ def _most_increase(context: CheckContext) -> Iterator[Finding]:
     if (most, before) == (new, previous) or most <= before:
         return  # no patient bolus now or before, or the most does not rise
     limit, basis = increase_limit_percent(context)
+    refill = refill_limit(context)
+    stop_at = limit if refill is None else refill.percent  # issue 11 point 1
     change = dose.change_percent
-    if new > previous and (change is None or change > limit):
+    if new > previous and (change is None or change > stop_at):
         return  # INCREASE_ABOVE_LIMIT is the STOP to act on
     rise = None if before == 0 else (most - before) * 100 / before
     if rise is not None and rise <= limit:
         return
+    if rise is not None and change is not None and limit < change and rise <= change:
+        return  # REFILL_INCREASE_ABOVE_TITRATION covers it: the boluses add no larger step
     pb = dose.patient_bolus
     highest = before * (100 + limit) / 100
     figures = [

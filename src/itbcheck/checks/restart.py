@@ -4,6 +4,7 @@ policy's margin, or an override with approver and reason must cover it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
@@ -23,9 +24,11 @@ RESTART_AT_FULL_DOSE = CodeInfo(
     severity=Severity.STOP,
     hazard=Hazard.OVERDOSE,
     title="Restart at the full previous dose after an interruption",
-    meaning="The pump was stopped, stalled or empty on arrival, and the new daily dose is at or "
-    "above the dose before the interruption. STOP, unless an override (rule restart_dose) with "
-    "approver, reason and an approved limit at or above the new dose covers it; then CAUTION.",
+    meaning="The pump was stopped, stalled or empty on arrival, or restarts from 0 mcg/day with "
+    "dosing.dose_before_interruption and dosing.pump_off_for recorded, and the new daily dose is "
+    "at or above the dose before the interruption (above it after a short stop). STOP, unless "
+    "an override (rule restart_dose) with approver, reason and an approved limit at or above "
+    "the new dose covers it; then CAUTION.",
     why="Tolerance falls during an interruption; the old dose can now be an overdose.",
     source=_SOURCE,
     example="Pump empty on arrival, 480 mcg/day before, restarted at 480 mcg/day: STOP.",
@@ -35,8 +38,10 @@ RESTART_NOT_REDUCED = CodeInfo(
     severity=Severity.STOP,
     hazard=Hazard.OVERDOSE,
     title="Restart after an interruption not reduced by the policy's margin",
-    meaning="The pump was stopped, stalled or empty on arrival, and the new daily dose is below "
-    "the dose before the interruption but above it less the policy's margin (20 % by default). "
+    meaning="The pump was stopped, stalled or empty on arrival (or restarts from 0 mcg/day, "
+    "documented), off for longer than the policy's short stop or for an unrecorded time, and the "
+    "new daily dose is below the dose before the interruption but above it less the policy's "
+    "margin (20 % by default). "
     "STOP, unless an override (rule restart_dose) with approver, reason and an approved limit at "
     "or above the new dose covers it; then CAUTION.",
     why="A restart at 99 % of the old dose is a restart at the full dose in all but name.",
@@ -56,6 +61,25 @@ RESTART_AFTER_INTERRUPTION = CodeInfo(
     example="Pump stalled on arrival, 480 mcg/day before, restarted at 200 mcg/day: CAUTION.",
 )
 
+RESTART_AFTER_SHORT_STOP = CodeInfo(
+    code="RESTART_AFTER_SHORT_STOP",
+    severity=Severity.CAUTION,
+    hazard=Hazard.OVERDOSE,
+    title="Restart after a documented short stop, at or below the dose before it",
+    meaning="dosing.pump_off_for says the pump gave nothing for no longer than the policy's "
+    "short stop (restart.short_stop_up_to, 4 h by default) and the restart is at or below the "
+    "dose before the stop (dosing.dose_before_interruption when the pump was set to 0 mcg/day, "
+    "else the previous dose). Above that dose: RESTART_AT_FULL_DOSE. A longer stop must come "
+    "down by the policy's margin (RESTART_NOT_REDUCED).",
+    why="A planned stop of a few hours is not a three-day empty pump: tolerance has not fallen, "
+    "and a forced re-titration would only risk withdrawal; the labels still ask for a watch "
+    "for overdose whenever the drug is re-introduced.",
+    source=_SOURCE + " Short stop: [40] CSF baclofen kinetics (half-life 0.9-5 h); 4 h is "
+    "itbcheck's choice.",
+    example="Set to 0 mcg/day for a 2 h procedure, 480 mcg/day before, restarted at 480 "
+    "mcg/day: CAUTION.",
+)
+
 
 def _covering(overrides: tuple[Override, ...], dose: Decimal) -> Override | None:
     for override in overrides:
@@ -64,25 +88,86 @@ def _covering(overrides: tuple[Override, ...], dose: Decimal) -> Override | None
     return None
 
 
+@dataclass(frozen=True)
+class _Interruption:
+    """What a restart is judged against: the dose before the interruption, how the record
+    says so, and how long the pump gave nothing (None when not recorded)."""
+
+    before: Decimal
+    figure: str
+    what: str
+    off_hours: Decimal | None
+    off_text: str | None
+
+
+def is_documented_restart_from_zero(context: CheckContext) -> bool:
+    """A restart from 0 mcg/day with the dose before it and the time off recorded: judged by
+    this check, not as an increase or a second change within 24 h."""
+    dose, dosing = context.dose, context.record.dosing
+    return (
+        dose.previous_daily_dose_mcg_per_day == 0
+        and dose.prescribed_daily_dose_mcg_per_day > 0
+        and dosing.dose_before_interruption is not None
+        and dosing.pump_off_for is not None
+    )
+
+
+def _interruption(context: CheckContext) -> _Interruption | None:
+    """The interruption this visit restarts after, or None when it restarts nothing: the pump
+    ran on arrival at a dose above zero, stays at zero, or restarts from zero undocumented (the
+    titration check then names the fields to fill in)."""
+    record, dose = context.record, context.dose
+    status, dosing = record.pump.status_at_arrival, record.dosing
+    if dose.prescribed_daily_dose_mcg_per_day == 0:
+        return None
+    off = dosing.pump_off_for
+    hours, text = (None, None) if off is None else (off.value, format_quantity(off.value, "h"))
+    previous = dose.previous_daily_dose_mcg_per_day
+    before = dosing.dose_before_interruption
+    if previous == 0 and before is not None and off is not None:
+        what = "was set to 0 mcg/day" if status == "running" else f"was {status} on arrival"
+        # Set to zero at previous_dose_changed_at, it has given nothing since: a shorter
+        # pump_off_for contradicts the record, and the longer time is the one judged.
+        since = dose.hours_since_last_change
+        if hours is not None and since > hours:
+            text = (
+                f"{format_number(since, 1)} h (set to 0 mcg/day at "
+                f"{dosing.previous_dose_changed_at.isoformat()}, although pump_off_for says "
+                f"{text})"
+            )
+            hours = since
+        return _Interruption(before.value, "dose_before_interruption", what, hours, text)
+    if status == "running":
+        return None
+    return _Interruption(previous, "previous_daily_dose", f"was {status} on arrival", hours, text)
+
+
 def check_restart(context: CheckContext) -> Iterator[Finding]:
-    status = context.record.pump.status_at_arrival
+    stop = _interruption(context)
+    if stop is None:
+        return
     new = context.dose.prescribed_daily_dose_mcg_per_day
-    previous = context.dose.previous_daily_dose_mcg_per_day
-    if status == "running" or new == 0:
+    previous = stop.before
+    short = context.policy.restart.short_stop_up_to
+    was = format_quantity(previous, "mcg/day")
+    off = "" if stop.off_text is None else f", off for {stop.off_text}"
+    if stop.off_hours is not None and stop.off_hours <= short.value:
+        yield from _after_short_stop(context, stop, format_quantity(short.value, "h"))
         return
     margin = Decimal(context.policy.restart.reduction_percent)
     highest = previous * (100 - margin) / 100
     figures = [
-        Figure("previous_daily_dose", previous, "mcg/day"),
+        Figure(stop.figure, previous, "mcg/day"),
         Figure("prescribed_daily_dose", new, "mcg/day"),
         Figure("reduction_required", margin, "%"),
         Figure("highest_restart_dose", highest, "mcg/day"),
     ]
-    was = format_quantity(previous, "mcg/day")
+    if stop.off_hours is not None:
+        figures.append(Figure("pump_off_for", stop.off_hours, "h"))
     if new <= highest:
         yield finding(
             RESTART_AFTER_INTERRUPTION,
-            message=f"The pump was {status} on arrival and restarts at "
+            message=f"The pump {stop.what}{off} and restarts at "
             f"{format_quantity(new, 'mcg/day')} (was {was}).",
             action="Assess for withdrawal now; re-titrate under physician supervision and watch "
             "for both withdrawal and overdose.",
@@ -92,10 +177,47 @@ def check_restart(context: CheckContext) -> Iterator[Finding]:
     info = RESTART_AT_FULL_DOSE if new >= previous else RESTART_NOT_REDUCED
     how = "not below" if new >= previous else f"less than {format_number(margin)} % below"
     message = (
-        f"The pump was {status} on arrival and restarts at {format_quantity(new, 'mcg/day')}, "
+        f"The pump {stop.what}{off} and restarts at {format_quantity(new, 'mcg/day')}, "
         f"{how} the {was} before the interruption; at most "
         f"{format_quantity(highest, 'mcg/day')} without an override."
     )
+    yield from _judged(context, info, message, highest, figures)
+
+
+def _after_short_stop(context: CheckContext, stop: _Interruption, short: str) -> Iterator[Finding]:
+    """Off for no longer than the policy's short stop: the dose before it may be resumed."""
+    new = context.dose.prescribed_daily_dose_mcg_per_day
+    was = format_quantity(stop.before, "mcg/day")
+    assert stop.off_hours is not None  # only called for a recorded, short stop
+    figures = [
+        Figure(stop.figure, stop.before, "mcg/day"),
+        Figure("prescribed_daily_dose", new, "mcg/day"),
+        Figure("pump_off_for", stop.off_hours, "h"),
+        Figure("short_stop_up_to", context.policy.restart.short_stop_up_to.value, "h"),
+    ]
+    if new <= stop.before:
+        yield finding(
+            RESTART_AFTER_SHORT_STOP,
+            message=f"The pump {stop.what}, off for {stop.off_text} (a short stop: at most "
+            f"{short}), and restarts at {format_quantity(new, 'mcg/day')} (was {was}).",
+            action="Restart as planned; watch for drowsiness, weakness and slowed breathing in "
+            "the first hours, and for returning spasticity and itching.",
+            figures=figures,
+        )
+        return
+    message = (
+        f"The pump {stop.what}, off for {stop.off_text} (a short stop), and restarts at "
+        f"{format_quantity(new, 'mcg/day')}, above the {was} before the stop; at most {was} "
+        "without an override."
+    )
+    yield from _judged(context, RESTART_AT_FULL_DOSE, message, stop.before, figures)
+
+
+def _judged(
+    context: CheckContext, info: CodeInfo, message: str, highest: Decimal, figures: list[Figure]
+) -> Iterator[Finding]:
+    """A restart above what the policy accepts: STOP, or CAUTION under a covering override."""
+    new = context.dose.prescribed_daily_dose_mcg_per_day
     override = _covering(context.record.overrides, new)
     if override is None:
         yield finding(
@@ -123,6 +245,11 @@ CHECKS = (
     Check(
         "restart",
         check_restart,
-        (RESTART_AT_FULL_DOSE, RESTART_NOT_REDUCED, RESTART_AFTER_INTERRUPTION),
+        (
+            RESTART_AT_FULL_DOSE,
+            RESTART_NOT_REDUCED,
+            RESTART_AFTER_INTERRUPTION,
+            RESTART_AFTER_SHORT_STOP,
+        ),
     ),
 )

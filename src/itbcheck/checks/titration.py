@@ -6,12 +6,19 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding, step_note
+from itbcheck.checks.refill_increase import (
+    REFILL_INCREASE_ABOVE_TITRATION,
+    refill_band,
+    refill_limit,
+)
+from itbcheck.checks.restart import is_documented_restart_from_zero
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.units import format_number, format_quantity
 
 _TITRATION_SOURCE = (
     "US labels ([1] Lioresal label; [2] Gablofen label): increase 10-30 % per 24 h for spinal "
-    "origin, 5-15 % for cerebral origin and children; at most one change per 24 h. [6] Saulino "
+    "origin, 5-15 % for cerebral origin and children; at most one change per 24 h; at periodic "
+    "refills 10-40 % spinal, 5-20 % cerebral ([29] ITB dosing compendia). [6] Saulino "
     "2016. The limits, the top of each label range, are itbcheck's choice."
 )
 _WITHDRAWAL_SOURCE = (
@@ -25,12 +32,15 @@ INCREASE_ABOVE_LIMIT = CodeInfo(
     hazard=Hazard.OVERDOSE,
     title="Dose increase above the 24-hour limit",
     meaning="The new daily dose is more above the previous one than the policy allows in one "
-    "24-hour step: 30 % for spinal origin, 15 % for cerebral origin or age under 18 by default. "
-    "An increase from 0 mcg/day is a restart and needs re-titration.",
+    "24-hour step: 30 % for spinal origin, 15 % for cerebral origin or age under 18 by default; "
+    "at a periodic refill (policy [refill_increase]) more than the refill limit: 40 % spinal, "
+    "20 % cerebral, 15 % under 18. An increase from 0 mcg/day is a restart: without "
+    "dosing.dose_before_interruption and dosing.pump_off_for it cannot be checked.",
     why="Larger steps risk overdose; at high doses even 20 % can be too much.",
     source=_TITRATION_SOURCE,
-    example="400 -> 560 mcg/day (+40 %) for spinal origin: STOP. 400 -> 500 mcg/day (+25 %): "
-    "CLEAR for spinal origin, STOP for cerebral origin.",
+    example="400 -> 560 mcg/day (+40 %) for spinal origin, last change 7 days ago: STOP. "
+    "400 -> 500 mcg/day (+25 %): CLEAR for spinal origin, STOP for cerebral origin. At a "
+    "periodic refill: 400 -> 580 mcg/day (+45 %) spinal: STOP.",
 )
 SECOND_CHANGE_IN_WINDOW = CodeInfo(
     code="SECOND_CHANGE_IN_WINDOW",
@@ -117,24 +127,46 @@ def check_increase(context: CheckContext) -> Iterator[Finding]:
     ]
     change = context.dose.change_percent
     if change is None:
+        if is_documented_restart_from_zero(context):
+            return  # the restart check judges it against the dose before the interruption
         yield finding(
             INCREASE_ABOVE_LIMIT,
             message=f"Restart from 0 mcg/day to {format_quantity(new, 'mcg/day')}: the limit is "
             f"{format_number(limit)} % per 24 h ({basis}).",
-            action="Do not restart at this dose. Re-titrate from a low dose under physician "
-            "supervision: restarts at a full dose have caused overdose within hours.",
+            action="Do not restart at this dose. Record the dose before the interruption "
+            "(dosing.dose_before_interruption) and how long the pump delivered nothing "
+            "(dosing.pump_off_for) and check again, or re-titrate from a low dose under "
+            "physician supervision: restarts at a full dose have caused overdose within hours.",
             figures=doses,
         )
-    elif change > limit:
+        return
+    if change <= limit:
+        return
+    refill = refill_limit(context)
+    if refill is not None and change <= refill.percent:
+        yield from refill_band(context, change, limit, refill)
+        return
+    if refill is not None:
+        highest = previous * (100 + refill.percent) / 100
         yield finding(
             INCREASE_ABOVE_LIMIT,
             message=f"{format_quantity(previous, 'mcg/day')} -> {format_quantity(new, 'mcg/day')}"
-            f" is +{format_number(change, 1)} %, above the {format_number(limit)} % limit per "
-            f"24 h for {basis}." + step_note(context.dose),
-            action=f"Program at most {format_quantity(previous * (100 + limit) / 100, 'mcg/day')} "
-            "today and reach the target in further steps, one per 24 h.",
-            figures=[*doses, _percent(change)],
+            f" is +{format_number(change, 1)} %, above the {format_number(refill.percent)} % "
+            f"allowed at a periodic refill for {refill.basis}." + step_note(context.dose),
+            action=f"Program at most {format_quantity(highest, 'mcg/day')} at this refill and "
+            "reach the target in further steps; no override lifts this limit.",
+            figures=[*doses[:2], Figure("limit", refill.percent, "%"), _percent(change)],
         )
+        return
+    yield finding(
+        INCREASE_ABOVE_LIMIT,
+        message=f"{format_quantity(previous, 'mcg/day')} -> {format_quantity(new, 'mcg/day')}"
+        f" is +{format_number(change, 1)} %, above the {format_number(limit)} % limit per "
+        f"24 h for {basis}." + step_note(context.dose),
+        action=f"Program at most {format_quantity(previous * (100 + limit) / 100, 'mcg/day')} "
+        "today and reach the target in further steps, one per 24 h.",
+        figures=[*doses, _percent(change)],
+    )
 
 
 def check_change_window(context: CheckContext) -> Iterator[Finding]:
@@ -155,7 +187,9 @@ def check_change_window(context: CheckContext) -> Iterator[Finding]:
         context.dose.prescribed_daily_dose_mcg_per_day
         != context.dose.previous_daily_dose_mcg_per_day
     )
-    if changes and hours < window:
+    # A documented restart from zero resumes a dose rather than changing it: making the patient
+    # wait 24 h after the stop would force a withdrawal (the restart check judges the dose).
+    if changes and hours < window and not is_documented_restart_from_zero(context):
         lower = dose.prescribed_daily_dose_mcg_per_day < dose.previous_daily_dose_mcg_per_day
         yield finding(
             SECOND_CHANGE_IN_WINDOW,
@@ -212,7 +246,9 @@ def check_decrease(context: CheckContext) -> Iterator[Finding]:
 
 
 CHECKS = (
-    Check("increase_limit", check_increase, (INCREASE_ABOVE_LIMIT,)),
+    Check(
+        "increase_limit", check_increase, (INCREASE_ABOVE_LIMIT, REFILL_INCREASE_ABOVE_TITRATION)
+    ),
     Check(
         "change_window", check_change_window, (SECOND_CHANGE_IN_WINDOW, RECORD_TIMES_OUT_OF_ORDER)
     ),
