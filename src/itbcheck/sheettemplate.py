@@ -61,6 +61,8 @@ COLUMNS = (
     "dosing.prescription.boluses",
     "dosing.bridge_bolus.volume (mL)",
     "dosing.bridge_bolus.duration (h)",
+    "dosing.dose_before_interruption (mcg/day)",
+    "dosing.pump_off_for (h)",
     "next_refill",
     "overrides[0].rule",
     "overrides[0].approved_limit",
@@ -85,7 +87,7 @@ COLUMNS = (
 EXAMPLE = (  # noqa: SIM905  # the first row of examples/refill-day.csv, as written there
     "1,2026-11-27T08:30:00+00:00,MRN-00412345,spinal,42,false,synchromed-ii-20ml,NGP100234H,"
     "running,,,baclofen,,,reservoir,2000 mcg/mL,,2000 mcg/mL,2000 mcg/mL,3.1 mL,3 mL,18 mL,18 mL,"
-    "2 mL,400 mcg/day,2026-08-20T09:00:00+00:00,,continuous,480 mcg/day,,,,,2027-01-15,,,,,,"
+    "2 mL,400 mcg/day,2026-08-20T09:00:00+00:00,,continuous,480 mcg/day,,,,,,,2027-01-15,,,,,,"
     ",,,,,,,,,,,,,"
 ).split(",")
 _CHOICES = {
@@ -98,7 +100,7 @@ _CHOICES = {
     "since_last_visit.mri.interrogated_after": ["TRUE", "FALSE"],
     "refill.injection_site": ["reservoir", "catheter_access_port"],
     "dosing.prescription.mode": ["continuous", "flex"],
-    "overrides[0].rule": ["daily_dose_range", "restart_dose", "bolus_limit"],
+    "overrides[0].rule": ["daily_dose_range", "restart_dose", "bolus_limit", "refill_increase"],
 }
 _WHOLE = {
     "record_version",
