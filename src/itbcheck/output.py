@@ -80,7 +80,10 @@ def _stage_lines(result: CheckResult) -> list[str]:
     info = STAGES[result.stage]
     if not info.still_required:
         return []
-    return _wrap(f"stage    {info.label}, not the final check: {info.still_required}.", "  ")
+    text = f"{info.label}, not the final check: {info.still_required}."
+    # Continuation lines sit under the value, as the other heading lines' values do.
+    lines = _wrap(text, " " * 11)
+    return ["  stage    " + lines[0].lstrip(), *lines[1:]]
 
 
 def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
