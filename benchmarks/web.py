@@ -51,16 +51,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(workers: int) -> Iterator[str]:
-    """`itbcheck serve` on a free loopback port with `workers` processes; its address."""
+def serving(workers: int, *, key: bool = True) -> Iterator[str]:
+    """`itbcheck serve` on a free loopback port with `workers` processes; its address. Without
+    `key` there is no audit key, so no visit store either (identifiers are withheld)."""
     port = _free_port()
     with tempfile.TemporaryDirectory() as folder:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ITBCHECK_")}
         env.update(
             ITBCHECK_AUDIT_LOG=str(Path(folder) / "audit.jsonl"),
-            ITBCHECK_AUDIT_KEY="benchmark-key-0123456789",
             ITBCHECK_OPERATOR="benchmark",
+            XDG_CONFIG_HOME=folder,  # no config file of the machine's user
         )
+        if key:
+            env["ITBCHECK_AUDIT_KEY"] = "benchmark-key-0123456789"
         command = [
             sys.executable,
             "-m",
@@ -130,6 +133,24 @@ def submit_to_verdict(runs: int) -> list[float]:
                     raise SystemExit("the verdict page did not show the STOP example's numbers")
     finally:
         driver.quit()
+    return times[1:]
+
+
+def latencies(requests: int, *, key: bool) -> list[float]:
+    """Seconds per check, for `requests` form posts one after another from one client to a
+    one-worker server, with the visit store (`key`) or without."""
+    times: list[float] = []
+    with serving(1, key=key) as address, httpx.Client(base_url=address) as session:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', session.get("/").text)
+        if token is None:
+            raise SystemExit("the form has no CSRF token")
+        data = {**form_values(STOP), "csrf_token": token.group(1)}
+        for _ in range(requests + 1):  # the first warms the server
+            started = time.perf_counter()
+            response = session.post("/check", data=data)
+            times.append(time.perf_counter() - started)
+            if response.status_code != 200 or "3200 mcg/day" not in response.text:
+                raise SystemExit(f"a check failed: HTTP {response.status_code}")
     return times[1:]
 
 

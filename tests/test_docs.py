@@ -221,3 +221,11 @@ def test_findings_doc_carries_the_catalogue_text() -> None:
         if part not in text
     ]
     assert [] == missing
+
+
+def test_scenarios_doc_counts_every_shipped_scenario() -> None:
+    """The sample run in docs/scenarios.md passes as many scenarios as scenarios/ ships."""
+    root = Path(__file__).resolve().parent.parent
+    shipped = len([p for p in (root / "scenarios").iterdir() if p.suffix in {".yaml", ".json"}])
+    doc = (root / "docs" / "scenarios.md").read_text("utf-8")
+    assert f"{shipped} passed, 0 failed, 0 invalid" in doc

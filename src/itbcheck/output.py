@@ -80,7 +80,10 @@ def _stage_lines(result: CheckResult) -> list[str]:
     info = STAGES[result.stage]
     if not info.still_required:
         return []
-    return _wrap(f"stage    {info.label}, not the final check: {info.still_required}.", "  ")
+    text = f"{info.label}, not the final check: {info.still_required}."
+    # Continuation lines sit under the value, as the other heading lines' values do.
+    lines = _wrap(text, " " * 11)
+    return ["  stage    " + lines[0].lstrip(), *lines[1:]]
 
 
 def render_human(result: CheckResult, source: str, *, colour: bool) -> str:
@@ -264,9 +267,14 @@ def render_catalogue(infos: Iterable[CodeInfo]) -> str:
     return "".join(f"{info.code:<28} {info.severity.name:<8} {info.title}\n" for info in infos)
 
 
+# One encoder, made once: json.dumps with options builds a new one on every call, once per
+# row of a sheet written as JSON lines.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def compact_json(document: dict[str, Any]) -> str:
     """One JSON document on one line, for JSON lines output."""
-    return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _COMPACT.encode(document)
 
 
 # A sheet's rows by result, worst first: the order of the headline and of the exit code.

@@ -1,9 +1,12 @@
 """The audit log: one JSON line per check, rejected input included, never a raw identifier.
 
-Entries are built with structlog and written by `_AuditSink` into the hash chain of
-`itbcheck.audit.chain`: one write under an exclusive lock, fsynced before the command may report
-anything. `check` writes one entry so; `sheet` queues the entries of many rows in an
-`AuditBatch` and appends them together, one lock and one fsync per batch.
+Entries are plain dicts written by `_AuditSink` into the hash chain of
+`itbcheck.audit.chain`: one write under an exclusive lock, fsynced before the command may
+report anything. They are not built through structlog: its only part here was a processor that
+passed the event dict through unchanged, and `import structlog` loads its console renderer and
+rich (a third of a cold `check`, issue 14). structlog stays the web's logger, where it renders.
+`check` writes one entry so; `sheet` queues the entries of many rows in an `AuditBatch` and
+appends them together, one lock and one fsync per batch.
 Patient identifiers and pump serials appear only as keyed HMAC-SHA256 tokens; with no key
 configured the entry says they were withheld. Nothing a validation error saw is logged.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,9 @@ def load_key(environ: Mapping[str, str]) -> bytes | None:
     return key
 
 
+# A row's identifiers are tokenised three times (audit entry, history lookup, visit store):
+# the last few are kept, in memory only, so that is one HMAC each.
+@functools.lru_cache(maxsize=64)
 def pseudonym(key: bytes, kind: str, value: str) -> str:
     """A keyed token for an identifier: stable per key, not reversible without it."""
     mac = _keyed(key).copy()  # the key's HMAC set-up is done once, not for every token
@@ -110,7 +116,7 @@ def identifiers_in(data: object) -> Identifiers:
 
 
 class _AuditSink:
-    """structlog's final destination: holds the entries of a batch until `flush` appends them to
+    """Holds the entries of a batch until `flush` appends them to
     the hash chain, durably, or raises."""
 
     def __init__(self, path: Path) -> None:
@@ -134,27 +140,13 @@ class _AuditSink:
             ) from None
 
 
-def _as_fields(_: object, __: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
-    # A dict from the last processor reaches the sink as keyword arguments, unrendered: the
-    # sink serialises it itself, inside the lock, once it knows the entry's place in the chain.
-    return event
-
-
 class AuditBatch:
-    """Entries of many checks, built by one structlog logger and appended together: one lock,
-    one write and one fsync per `flush`, still one entry per check, in order. Nothing added is
-    durable, so nothing may be reported, until `flush` returns."""
+    """Entries of many checks, appended together: one lock, one write and one fsync per
+    `flush`, still one entry per check, in order. Nothing added is durable, so nothing may be
+    reported, until `flush` returns."""
 
     def __init__(self, path: Path) -> None:
-        import structlog
-
         self._sink = _AuditSink(path)
-        self._logger = structlog.wrap_logger(
-            self._sink,
-            processors=[_as_fields],
-            wrapper_class=structlog.BoundLogger,
-            cache_logger_on_first_use=True,
-        )
 
     def __len__(self) -> int:
         return len(self._sink.pending)
@@ -165,8 +157,10 @@ class AuditBatch:
 
     def add(self, event: str, fields: Mapping[str, Any]) -> None:
         """Queue one entry. Event names are past tense: record_checked, record_rejected,
-        check_failed."""
-        self._logger.msg(event, schema=ENTRY_SCHEMA, **fields)
+        check_failed. The entry is the fields, its schema first and its event last, in the
+        order structlog's `msg(event, schema=..., **fields)` gave them; the sink serialises it
+        itself, inside the lock, once it knows the entry's place in the chain."""
+        self._sink.pending.append({"schema": ENTRY_SCHEMA, **fields, "event": event})
 
     def flush(self) -> list[Appended]:
         """Append every queued entry durably, or raise AuditWriteError."""

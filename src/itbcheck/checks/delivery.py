@@ -267,8 +267,9 @@ def check_curve(context: CheckContext) -> Iterator[Finding]:
     if washed_out is not None and washed_out <= HORIZON_MINUTES - HOUR:
         busiest = programmed.most_in(HOUR, after=washed_out)
     yield from _peak_hour(context, programmed, busiest)
-    # Any 24 hours: every allowed patient bolus as early as the lockout allows.
-    line = delivery_curve(context)
+    # Any 24 hours: every allowed patient bolus as early as the lockout allows. Without patient
+    # boluses that is the programmed curve already built: building it again doubled a row's cost.
+    line = programmed if dose.patient_bolus is None else delivery_curve(context)
     if line is not None:
         yield from _day(context, line)
 

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 BATCH_ROWS = 1000
 BATCH_SECONDS = 1.0
+YOUNG_GC_THRESHOLD = 20_000  # objects; Python's default is 700
+TABLE_CHUNK = 1 << 16  # characters of the human table written at once
 # Worst first: the sheet's exit code is the first of these that any row has.
 PRECEDENCE = (
     ExitCode.INTERNAL,
@@ -130,8 +132,8 @@ class _Run:
                     err=True,
                 )
         with showing(self.recorded_text):
-            for text in self.pending:
-                self.output(text)
+            if self.pending:  # one write for the batch: a write per row was most of jsonl's cost
+                self.output("".join(self.pending))
         self.progress(self.read)
         self.pending, self.read, self.since = [], 0, time.monotonic()
 
@@ -185,6 +187,11 @@ def _check_rows(
     # Everything loaded so far lives until the end; freezing it spares the garbage collector
     # from walking all of it again and again while the rows make their short-lived objects.
     gc.freeze()
+    # Each row makes thousands of short-lived objects and keeps a batch's entries alive until
+    # the flush: collecting the youngest generation 30 times less often saves a tenth of a
+    # row's time; cycles are still collected, and memory stays flat.
+    threshold = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, *threshold[1:])
     with _progress(stream, run.human) as bar:
         run.progress = bar.update
         try:
@@ -207,6 +214,7 @@ def _check_rows(
             run.flush()
         finally:
             run.progress = _ignore
+            gc.set_threshold(*threshold)
             gc.unfreeze()
 
 
@@ -296,7 +304,7 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
                 if table.tell():
                     table.seek(0)
                     _echo(SHEET_TABLE_HEADING)
-                    for text in table:
+                    for text in iter(lambda: table.read(TABLE_CHUNK), ""):
                         _echo(text)
     raise typer.Exit(int(run.exit_code()))
 
