@@ -243,12 +243,12 @@ class Dosing(_Model):
 
 
 class Override(_Model):
-    rule: Literal["daily_dose_range", "restart_dose", "bolus_limit", "refill_increase"] = Field(
-        description="The soft limit this override lifts."
-    )
+    rule: Literal[
+        "daily_dose_range", "restart_dose", "bolus_limit", "refill_increase", "pump_labelling"
+    ] = Field(description="The soft limit this override lifts.")
     approved_limit: OverrideLimit = Field(
-        description="A daily dose ('900 mcg/day') for daily_dose_range, restart_dose and "
-        "refill_increase; a bolus ('150 mcg') for bolus_limit."
+        description="A daily dose ('900 mcg/day') for daily_dose_range, restart_dose, "
+        "refill_increase and pump_labelling; a bolus ('150 mcg') for bolus_limit."
     )
     approver: Text
     reason: Text

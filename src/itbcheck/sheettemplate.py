@@ -100,7 +100,13 @@ _CHOICES = {
     "since_last_visit.mri.interrogated_after": ["TRUE", "FALSE"],
     "refill.injection_site": ["reservoir", "catheter_access_port"],
     "dosing.prescription.mode": ["continuous", "flex"],
-    "overrides[0].rule": ["daily_dose_range", "restart_dose", "bolus_limit", "refill_increase"],
+    "overrides[0].rule": [
+        "daily_dose_range",
+        "restart_dose",
+        "bolus_limit",
+        "refill_increase",
+        "pump_labelling",
+    ],
 }
 _WHOLE = {
     "record_version",

@@ -24,6 +24,12 @@ PROMETRA_NOTES = ["RATE_RANGE_UNCHECKED", "STABILITY_UNCHECKED"]
 
 CASES: list[Case] = [
     ("prometra_age_10_below_pump_label.yaml", Verdict.STOP, ["PUMP_LABEL_AGE"]),
+    ("prometra_age_10_pump_labelling_override.yaml", Verdict.CAUTION, ["PUMP_LABEL_AGE"]),
+    (
+        "prometra_age_10_pump_labelling_override_below_dose.yaml",
+        Verdict.STOP,
+        ["PUMP_LABEL_AGE"],
+    ),
     ("prometra_age_12_at_pump_label.yaml", Verdict.CLEAR, []),
     (
         "prometra_250_mcg_per_ml_below_pump_label.yaml",
@@ -39,6 +45,7 @@ CASES: list[Case] = [
 ]
 NOTE_CASES: list[NoteCase] = [
     ("prometra_age_10_below_pump_label.yaml", PROMETRA_NOTES),
+    ("prometra_age_10_pump_labelling_override.yaml", PROMETRA_NOTES),
     ("prometra_3000_mcg_per_ml_above_labelled.yaml", PROMETRA_NOTES),
     (
         "synchromed_1500_mcg_per_ml_label_unchecked.yaml",
@@ -119,3 +126,22 @@ def test_unchecked_note_names_the_missing_facts() -> None:
         "the pump's labelling."
     )
     assert expected == found.message
+
+
+def test_point_5_a_recorded_team_decision_makes_the_pump_age_stop_a_caution() -> None:
+    """Age 10 in a Prometra II with a pump_labelling override to 250 mcg/day (dose 200): CAUTION,
+    naming the approver, with the approved limit among the figures."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "prometra_age_10_pump_labelling_override.yaml"),
+        "PUMP_LABEL_AGE",
+    )
+    expected = {
+        "age": (Decimal(10), "years"),
+        "pump_labelled_min_age": (Decimal(12), "years"),
+        "approved_limit": (Decimal(250), "mcg/day"),
+    }
+    assert (Severity.CAUTION, expected, True) == (
+        found.severity,
+        figures_of(found),
+        "Dr A. Okafor" in found.message,
+    )

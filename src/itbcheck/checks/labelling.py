@@ -56,8 +56,11 @@ PUMP_LABEL_AGE = CodeInfo(
     why="Outside its labelling the pump's safety and effectiveness are not established for "
     "this patient; the implant team, not the refill nurse, must decide to go on.",
     source="[18] Prometra II labelling: for baclofen, indicated for patients 12 years and "
-    "older. The STOP follows issue 11 point 5.",
-    example="age_years 10 with a prometra-ii-20ml pump: STOP.",
+    "older. The STOP follows issue 11 point 5; the pump_labelling override (the implanting "
+    "team's recorded decision, up to an approved daily dose) making it a CAUTION is itbcheck's "
+    "choice, because a child who already has the pump must still get refills.",
+    example="age_years 10 with a prometra-ii-20ml pump: STOP; with a pump_labelling override "
+    "approved to at least the prescribed dose: CAUTION.",
 )
 PUMP_LABEL_CONCENTRATION = CodeInfo(
     code="PUMP_LABEL_CONCENTRATION",
@@ -149,16 +152,42 @@ def _age_finding(context: CheckContext, unchecked: list[str]) -> Iterator[Findin
         return
     if age >= minimum:
         return
+    figures = [
+        Figure("age", Decimal(age), "years"),
+        Figure("pump_labelled_min_age", Decimal(minimum), "years"),
+    ]
+    message = (
+        f"The patient is {age} years old; the {profile.name} labelling covers baclofen "
+        f"from age {minimum}"
+    )
+    dose = context.dose.prescribed_daily_dose_mcg_per_day
+    approval = next(
+        (
+            o
+            for o in context.record.overrides
+            if o.rule == "pump_labelling" and o.approved_limit.value >= dose
+        ),
+        None,
+    )
+    if approval is None:
+        yield finding(
+            PUMP_LABEL_AGE,
+            message=message + ", and no pump_labelling override records the team's decision.",
+            action="Do not fill until the implanting team's decision to use the pump outside "
+            "its labelling is recorded: an override (rule pump_labelling) with approver, reason "
+            "and the highest daily dose approved.",
+            figures=figures,
+        )
+        return
+    # A child who already has the pump must still get refills: the team's recorded decision
+    # turns the STOP into a CAUTION, never into silence (issue 11: no STOP a record cannot clear).
     yield finding(
         PUMP_LABEL_AGE,
-        message=f"The patient is {age} years old; the {profile.name} labelling covers baclofen "
-        f"from age {minimum}.",
-        action="Do not fill until the implanting team confirms in the record that the pump is "
-        "used outside its labelling for this patient.",
-        figures=[
-            Figure("age", Decimal(age), "years"),
-            Figure("pump_labelled_min_age", Decimal(minimum), "years"),
-        ],
+        severity=Severity.CAUTION,
+        message=message + f"; use outside the labelling approved by {approval.approver} "
+        f"({approval.reason}) up to {format_quantity(approval.approved_limit.value, 'mcg/day')}.",
+        action="Proceed as approved; watch for drowsiness, slow breathing and low muscle tone.",
+        figures=[*figures, Figure("approved_limit", approval.approved_limit.value, "mcg/day")],
     )
 
 
