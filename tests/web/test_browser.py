@@ -135,6 +135,11 @@ def _submit(driver: WebDriver, css: str = "button.primary") -> str:
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, css).click()
     WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    # The old page is gone as soon as the new one starts; read it only once it has loaded, or a
+    # node can vanish under the read ("does not belong to the document") on a busy machine.
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
     body: str = driver.find_element(By.TAG_NAME, "body").text
     return body
 
