@@ -10,7 +10,7 @@ import platformdirs.windows
 import pytest
 
 from itbcheck.settings import config_dir, in_force, state_dir
-from tests.conftest import EXAMPLES, REPO, audit_entries, run_cli
+from tests.conftest import EXAMPLES, REPO, TEST_KEY, audit_entries, run_cli
 
 SHIPPED_POLICY = REPO / "src" / "itbcheck" / "data" / "policy.toml"
 SHIPPED_PROFILE = REPO / "pump_profiles" / "synchromed-ii-20ml.toml"
@@ -197,14 +197,25 @@ def test_the_option_beats_the_environment_policy(
     assert "itbcheck-default-2026.1" == audit_entries(audit_log)[-1]["policy_version"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", str(EXAMPLES / "visit-clear.yaml")],
+        ["sheet", str(EXAMPLES / "refill-day.jsonl")],
+        ["audit", "token", "MRN-00412345"],
+    ],
+    ids=["check", "sheet", "audit token"],
+)
 def test_the_config_file_operator_is_audited(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, audit_log: Path
+    command: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, audit_log: Path
 ) -> None:
-    """With no --operator and no ITBCHECK_OPERATOR, the config file's operator is recorded."""
+    """With no --operator and no ITBCHECK_OPERATOR, every command records the config file's
+    operator in its entries."""
     monkeypatch.delenv("ITBCHECK_OPERATOR")
+    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
     _config(tmp_path, 'operator = "ward-7"\n')
-    run_cli("check", str(EXAMPLES / "visit-clear.yaml"))
-    assert "ward-7" == audit_entries(audit_log)[-1]["operator"]
+    run_cli(*command)
+    assert {"ward-7"} == {entry["operator"] for entry in audit_entries(audit_log)}
 
 
 def _site_profile(folder: Path, name: str) -> Path:

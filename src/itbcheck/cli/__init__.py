@@ -7,7 +7,6 @@ docs/architecture.md). Heavy parts are imported inside the command that needs th
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from itbcheck.cli._handling import (
     PolicyOption,
     StageOption,
     VisitStoreOption,
+    entry_fields,
     fail,
     guarded,
     policy_in_force,
@@ -84,13 +84,6 @@ def _read_input(record: str) -> bytes:
             [Problem("record", f"cannot read: {error.strerror or error}", kind="unreadable")],
             record,
         ) from None
-
-
-def _login_name() -> str:
-    """The operator when none is given: the config file's, else the login name."""
-    from itbcheck.cli._handling import operator_in_force
-
-    return operator_in_force()
 
 
 def _audit(path: Path, event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -171,12 +164,7 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
 
     environ: Mapping[str, str] = os.environ
     log_path = audit_log or audit.default_log_path(environ)
-    fields: dict[str, Any] = {
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-        "tool_version": __version__,
-        "command": "check",
-        "operator": operator or _login_name(),
-    }
+    fields = entry_fields("check", operator)
     source = "<stdin>" if record == "-" else record
     outcome, entry = _check_file(
         record,

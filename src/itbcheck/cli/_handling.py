@@ -116,6 +116,21 @@ def operator_in_force() -> str:
     return operator
 
 
+def entry_fields(command: str, operator: str | None) -> dict[str, Any]:
+    """The fields every command's audit entry starts with: when (UTC, microseconds), which
+    itbcheck, which command, and who ran it (`operator`, else `operator_in_force`)."""
+    import datetime as dt
+
+    from itbcheck import __version__
+
+    return {
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        "tool_version": __version__,
+        "command": command,
+        "operator": operator or operator_in_force(),
+    }
+
+
 def use_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
     """Colour on a terminal, unless NO_COLOR is set to a non-empty value (no-color.org); a
     non-empty FORCE_COLOR turns it on where it would be off (a pipe, a CI log). An empty value

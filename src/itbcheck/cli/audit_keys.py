@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -11,8 +10,14 @@ from typing import Annotated
 
 import typer
 
-from itbcheck import __version__
-from itbcheck.cli._handling import AuditLogOption, ExitCode, OperatorOption, fail, guarded
+from itbcheck.cli._handling import (
+    AuditLogOption,
+    ExitCode,
+    OperatorOption,
+    entry_fields,
+    fail,
+    guarded,
+)
 
 TOKEN_EVENT = "token_looked_up"
 
@@ -44,12 +49,6 @@ def keygen(
     )
 
 
-def _login_name() -> str:
-    import getpass
-
-    return getpass.getuser()
-
-
 @guarded
 def token(
     identifier: Annotated[
@@ -78,10 +77,7 @@ def token(
     kind = "pump" if pump else "patient"
     found = audit.pseudonym(key, kind, identifier)
     fields = {
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-        "tool_version": __version__,
-        "command": "audit token",
-        "operator": operator or _login_name(),
+        **entry_fields("audit token", operator),
         "identifiers": "tokenised",
         "patient_token": None if pump else found,
         "pump_token": found if pump else None,

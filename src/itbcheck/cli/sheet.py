@@ -21,7 +21,6 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from itbcheck import __version__
 from itbcheck.cli._handling import (
     AuditLogOption,
     ExitCode,
@@ -29,6 +28,7 @@ from itbcheck.cli._handling import (
     OperatorOption,
     PolicyOption,
     VisitStoreOption,
+    entry_fields,
     fail,
     guarded,
     policy_in_force,
@@ -262,10 +262,7 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
     environ: Mapping[str, str] = os.environ
     name = "<stdin>" if file == "-" else file
     fields: dict[str, Any] = {
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-        "tool_version": __version__,
-        "command": "sheet",
-        "operator": operator or _login_name(),
+        **entry_fields("sheet", operator),
         "sheet_run": os.urandom(16).hex(),
         "line": None,
         "input_sha256": None,
@@ -307,12 +304,6 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
                     for text in iter(lambda: table.read(TABLE_CHUNK), ""):
                         _echo(text)
     raise typer.Exit(int(run.exit_code()))
-
-
-def _login_name() -> str:
-    from itbcheck.cli._handling import operator_in_force
-
-    return operator_in_force()
 
 
 def _echo(text: str) -> None:

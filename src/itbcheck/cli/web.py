@@ -3,7 +3,6 @@ web stack is imported inside each command only: `check` and `sheet` never load i
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +18,7 @@ from itbcheck.cli._handling import (
     OperatorOption,
     PolicyOption,
     VisitStoreOption,
+    entry_fields,
     fail,
     guarded,
     showing,
@@ -116,19 +116,13 @@ def report(
         raise fail(["error: give exactly one of --html FILE or --pdf FILE"], ExitCode.USAGE)
     browser = None if pdf is None else _browser()
     from itbcheck import audit
-    from itbcheck.cli import _check_file, _login_name
+    from itbcheck.cli import _check_file
     from itbcheck.web.render import AuditRef
     from itbcheck.web.report import report_html
 
     environ: Mapping[str, str] = os.environ
-    nurses = {"nurse.checking": operator or _login_name(), "nurse.second": second_nurse or ""}
-    fields: dict[str, Any] = {
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-        "tool_version": __version__,
-        "command": "report",
-        "operator": nurses["nurse.checking"],
-        "second_nurse": second_nurse,
-    }
+    fields: dict[str, Any] = {**entry_fields("report", operator), "second_nurse": second_nurse}
+    nurses = {"nurse.checking": fields["operator"], "nurse.second": second_nurse or ""}
     log_path = audit_log or audit.default_log_path(environ)
     outcome, entry = _check_file(
         record,
