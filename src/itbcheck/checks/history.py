@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks.titration import increase_limit_percent
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.history.model import History, PastVisit
 from itbcheck.units import format_number, format_quantity
@@ -291,13 +292,7 @@ def check_window_increase(context: CheckContext) -> Iterator[Finding]:
     if baseline == 0:
         return
     total = (dose.prescribed_daily_dose_mcg_per_day - baseline) * 100 / baseline
-    record, increase = context.record, context.policy.increase
-    if record.patient.age_years < increase.paediatric_below_age_years:
-        limit = increase.max_percent_paediatric
-    elif record.patient.origin == "cerebral":
-        limit = increase.max_percent_cerebral
-    else:
-        limit = increase.max_percent_spinal
+    limit, _ = increase_limit_percent(context)
     if total > limit:
         yield finding(
             HISTORY_WINDOW_INCREASE,
@@ -311,7 +306,7 @@ def check_window_increase(context: CheckContext) -> Iterator[Finding]:
                 Figure("window_start_dose", baseline, "mcg/day"),
                 Figure("total_increase", total.quantize(Decimal("0.1")), "%"),
                 Figure("changes_in_window", Decimal(changes), "changes"),
-                Figure("limit", Decimal(limit), "%"),
+                Figure("limit", limit, "%"),
             ],
         )
 
