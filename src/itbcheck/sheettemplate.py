@@ -19,8 +19,9 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from itbcheck.choices import choices_of
 from itbcheck.sheetcells import kind_of, split_header
-from itbcheck.sheetcolumns import column_path
+from itbcheck.sheetcolumns import BOOLEAN_COLUMNS, INTEGER_COLUMNS, column_path
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -90,34 +91,22 @@ EXAMPLE = (  # noqa: SIM905  # the first row of examples/refill-day.csv, as writ
     "2 mL,400 mcg/day,2026-08-20T09:00:00+00:00,,continuous,480 mcg/day,,,,,,,2027-01-15,,,,,,"
     ",,,,,,,,,,,,,"
 ).split(",")
+# The columns that get a drop-down; their words come from the record model (`choices_of`),
+# and the true/false columns from the sheet reader's own list, so neither is kept twice.
+_CHOICE_COLUMNS = (
+    "patient.origin",
+    "pump.status_at_arrival",
+    "refill.drug",
+    "refill.product_source",
+    "refill.injection_site",
+    "dosing.prescription.mode",
+    "overrides[0].rule",
+)
+_WHOLE = {".".join(map(str, path)) for path in INTEGER_COLUMNS}
+_BOOLEAN = {".".join(map(str, path)) for path in BOOLEAN_COLUMNS}
 _CHOICES = {
-    "patient.origin": ["spinal", "cerebral"],
-    "patient.renal_impairment": ["TRUE", "FALSE"],
-    "pump.status_at_arrival": ["running", "stopped", "stalled", "empty"],
-    "refill.drug": ["baclofen"],
-    "refill.product_source": ["labelled", "compounded"],
-    "since_last_visit.mri.pump_emptied_before": ["TRUE", "FALSE"],
-    "since_last_visit.mri.interrogated_after": ["TRUE", "FALSE"],
-    "refill.injection_site": ["reservoir", "catheter_access_port"],
-    "dosing.prescription.mode": ["continuous", "flex"],
-    "overrides[0].rule": [
-        "daily_dose_range",
-        "restart_dose",
-        "bolus_limit",
-        "refill_increase",
-        "pump_labelling",
-    ],
-}
-_WHOLE = {
-    "record_version",
-    "patient.age_years",
-    "dosing.patient_bolus.max_per_day",
-    "dosing.previous_patient_bolus.max_per_day",
-}
-_BOOLEAN = {
-    "patient.renal_impairment",
-    "since_last_visit.mri.pump_emptied_before",
-    "since_last_visit.mri.interrogated_after",
+    **{name: list(choices_of(name.replace("[0]", ""))) for name in _CHOICE_COLUMNS},
+    **{name: ["TRUE", "FALSE"] for name in _BOOLEAN},
 }
 _NUMBER = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?", re.ASCII)
 

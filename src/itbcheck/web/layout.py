@@ -5,13 +5,9 @@ and unit pickers from the units allowlist, never from a list kept here."""
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
-
-from itbcheck.profiles import profile_names
-from itbcheck.records import Record
+from itbcheck.choices import choices_of
 from itbcheck.units import VOLUME_SPELLINGS, Kind, unit_spellings
 
 STEP_ROWS = 13  # a flex day of up to 13 steps; the record allows 48, the sheet's cell more
@@ -53,39 +49,6 @@ class Section:
     title: str
     hint: str
     fields: tuple[Field, ...] = field(default=())
-
-
-def _models(annotation: object) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [model for argument in typing.get_args(annotation) for model in _models(argument)]
-
-
-def _annotations(path: str) -> list[object]:
-    """The record model's annotations of a dotted path, one per union branch it runs through."""
-    models: list[type[BaseModel]] = [Record]
-    found: list[object] = []
-    for part in path.split("."):
-        found = [m.model_fields[part].annotation for m in models if part in m.model_fields]
-        models = [model for annotation in found for model in _models(annotation)]
-    return found
-
-
-def choices_of(path: str) -> tuple[str, ...]:
-    """The values the record model accepts for a choice field, in the model's order."""
-    if path == "pump.profile":
-        return tuple(profile_names())
-    found: list[str] = []
-
-    def walk(annotation: object) -> None:
-        if typing.get_origin(annotation) is typing.Literal:
-            found.extend(str(value) for value in typing.get_args(annotation))
-        for argument in typing.get_args(annotation):
-            walk(argument)
-
-    for annotation in _annotations(path):
-        walk(annotation)
-    return tuple(dict.fromkeys(found))
 
 
 def _q(name: str, label: str, kind: Kind, hint: str = "", *, required: bool = True) -> Field:
