@@ -11,7 +11,7 @@ from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.history.model import History
 from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile
-from itbcheck.records import Record
+from itbcheck.records import Override, Record
 from itbcheck.reservoir import Forecast
 from itbcheck.stages import EVERY_STAGE, Stage
 from itbcheck.units import format_number, format_quantity
@@ -79,6 +79,15 @@ def finding(
         action=action,
         figures=tuple(figures),
     )
+
+
+def covering_override(context: CheckContext, rule: str, amount: Decimal) -> Override | None:
+    """The first override of `rule` whose approved limit reaches `amount`: an approval never
+    stretches beyond the dose or bolus it names."""
+    for override in context.record.overrides:
+        if override.rule == rule and override.approved_limit.value >= amount:
+            return override
+    return None
 
 
 def step_note(dose: DoseSummary) -> str:

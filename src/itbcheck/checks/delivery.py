@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from itbcheck.catheter import trusted_catheter_volume
-from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, covering_override, finding
 from itbcheck.delivery import HORIZON_MINUTES, HOUR, Curve, Window, curve
 from itbcheck.dosing import MINUTES_PER_DAY, BolusShare
 from itbcheck.findings import Figure, Finding, Hazard, Severity
@@ -140,11 +140,11 @@ def _drug(boluses: Sequence[BolusShare]) -> Decimal:
 
 
 def _approved(context: CheckContext, amount: Decimal) -> str | None:
-    for override in context.record.overrides:
-        if override.rule == "bolus_limit" and override.approved_limit.value >= amount:
-            limit = format_quantity(override.approved_limit.value, "mcg")
-            return f"approved to {limit} by {override.approver}"
-    return None
+    override = covering_override(context, "bolus_limit", amount)
+    if override is None:
+        return None
+    limit = format_quantity(override.approved_limit.value, "mcg")
+    return f"approved to {limit} by {override.approver}"
 
 
 def _judge(context: CheckContext, amount: Decimal) -> tuple[Severity, str | None]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, covering_override, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.policy import is_one_of
 from itbcheck.profiles import trusted
@@ -161,14 +161,7 @@ def _age_finding(context: CheckContext, unchecked: list[str]) -> Iterator[Findin
         f"from age {minimum}"
     )
     dose = context.dose.prescribed_daily_dose_mcg_per_day
-    approval = next(
-        (
-            o
-            for o in context.record.overrides
-            if o.rule == "pump_labelling" and o.approved_limit.value >= dose
-        ),
-        None,
-    )
+    approval = covering_override(context, "pump_labelling", dose)
     if approval is None:
         yield finding(
             PUMP_LABEL_AGE,

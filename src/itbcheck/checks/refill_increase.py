@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from itbcheck.checks._registry import CheckContext, CodeInfo, finding
+from itbcheck.checks._registry import CheckContext, CodeInfo, covering_override, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
-from itbcheck.records import Override
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
@@ -70,13 +69,6 @@ def refill_limit(context: CheckContext) -> RefillLimit | None:
     return RefillLimit(Decimal(policy.max_percent_spinal), "spinal origin", days)
 
 
-def _covering(overrides: tuple[Override, ...], dose: Decimal) -> Override | None:
-    for override in overrides:
-        if override.rule == "refill_increase" and override.approved_limit.value >= dose:
-            return override
-    return None
-
-
 def refill_band(
     context: CheckContext, change: Decimal, titration: Decimal, refill: RefillLimit
 ) -> Iterator[Finding]:
@@ -97,7 +89,7 @@ def refill_band(
         f"within the {format_number(refill.percent)} % allowed at a periodic refill for "
         f"{refill.basis} (dose unchanged for {format_number(refill.stable_days, 1)} days)."
     )
-    override = _covering(context.record.overrides, new)
+    override = covering_override(context, "refill_increase", new)
     if override is None:
         yield finding(
             REFILL_INCREASE_ABOVE_TITRATION,

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, covering_override, finding
 from itbcheck.findings import Figure, Finding, Hazard, Severity
-from itbcheck.records import Override
 from itbcheck.units import format_number, format_quantity
 
 _SOURCE = (
@@ -79,13 +78,6 @@ RESTART_AFTER_SHORT_STOP = CodeInfo(
     example="Set to 0 mcg/day for a 2 h procedure, 480 mcg/day before, restarted at 480 "
     "mcg/day: CAUTION.",
 )
-
-
-def _covering(overrides: tuple[Override, ...], dose: Decimal) -> Override | None:
-    for override in overrides:
-        if override.rule == "restart_dose" and override.approved_limit.value >= dose:
-            return override
-    return None
 
 
 @dataclass(frozen=True)
@@ -218,7 +210,7 @@ def _judged(
 ) -> Iterator[Finding]:
     """A restart above what the policy accepts: STOP, or CAUTION under a covering override."""
     new = context.dose.prescribed_daily_dose_mcg_per_day
-    override = _covering(context.record.overrides, new)
+    override = covering_override(context, "restart_dose", new)
     if override is None:
         yield finding(
             info,
