@@ -3,6 +3,7 @@ reason when it cannot be read."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 import sys
@@ -178,3 +179,53 @@ def test_no_approver_or_free_text_reason_is_stored(tmp_path: Path) -> None:
     session.close()
     data = b"".join(path.read_bytes() for path in tmp_path.iterdir())
     assert [] == [text for text in texts if text and text.encode() in data]
+
+
+def test_a_visit_checked_twice_is_read_once_as_last_recorded(tmp_path: Path) -> None:
+    """Of two checks of one visit (same time, same pump), only the later is read back; another
+    pump's visit at the same time is its own visit, and the pump filter keeps only its own."""
+    record = record_of()
+    session = HistorySession(tmp_path / "v.sqlite3", KEY)
+    first = stored_visit(
+        record,
+        check_record(record, load_policy(), "t").dose,
+        key=KEY,
+        verdict="CAUTION",
+        codes=[],
+        policy_version="p",
+        seq=1,
+    )
+    second = stored_visit(
+        record,
+        check_record(record, load_policy(), "t").dose,
+        key=KEY,
+        verdict="CLEAR",
+        codes=[],
+        policy_version="p",
+        seq=2,
+    )
+    other_pump = stored_visit(
+        record.model_copy(update={"pump": record.pump.model_copy(update={"serial": "NGP9"})}),
+        check_record(record, load_policy(), "t").dose,
+        key=KEY,
+        verdict="CLEAR",
+        codes=[],
+        policy_version="p",
+        seq=3,
+    )
+    earlier = stored_visit(
+        record.model_copy(update={"visit_time": record.visit_time - dt.timedelta(days=30)}),
+        check_record(record, load_policy(), "t").dose,
+        key=KEY,
+        verdict="CLEAR",
+        codes=[],
+        policy_version="p",
+        seq=4,
+    )
+    for visit in (first, second, other_pump, earlier):
+        session.queue(visit)
+    session.flush()
+    store = session.store()
+    everything = [(v.audit_seq, v.verdict) for v in store.visits_of(first.patient_token)]
+    own_pump = [v.audit_seq for v in store.visits_of(first.patient_token, first.pump_token)]
+    assert ([(4, "CLEAR"), (2, "CLEAR"), (3, "CLEAR")], [4, 2]) == (everything, own_pump)

@@ -41,6 +41,7 @@ class Use:
                 codes=[finding.code for finding in result.findings],
                 policy_version=result.policy.policy_version,
                 seq=seq,
+                tokens=self.session.tokens(result.record),
             )
         )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,8 @@ from itbcheck.records import Record
 
 # A lookup reads at most this many visits of one patient: enough for any policy window.
 RECENT_VISITS = 64
+# Identifiers whose tokens a session keeps: a row's lookup and record come one after the other.
+RECENT_TOKENS = 16
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -54,10 +55,14 @@ def stored_visit(
     codes: list[str],
     policy_version: str,
     seq: int | None,
+    tokens: tuple[str, str] | None = None,
 ) -> StoredVisit:
-    """The row for one checked visit."""
-    patient = pseudonym(key, "patient", record.patient.id)
-    pump = pseudonym(key, "pump", record.pump.serial)
+    """The row for one checked visit; `tokens`, the (patient, pump) tokens under `key` when the
+    caller has them already."""
+    patient, pump = tokens or (
+        pseudonym(key, "patient", record.patient.id),
+        pseudonym(key, "pump", record.pump.serial),
+    )
     return StoredVisit(
         patient_token=patient,
         pump_token=pump,
@@ -86,6 +91,10 @@ class HistorySession:
         self.timeout = timeout
         self._store: VisitStore | None = None
         self.pending: list[StoredVisit] = []
+        # The same queued visits by patient token: a sheet's lookup reads one patient's, and
+        # scanning a whole batch for them was a tenth of a row's time (issue 14).
+        self._pending_of: dict[str, list[StoredVisit]] = {}
+        self._tokens: dict[tuple[str, str], tuple[str, str]] = {}
 
     def store(self) -> VisitStore:
         if self._store is None:
@@ -97,18 +106,32 @@ class HistorySession:
             self._store.close()
             self._store = None
 
+    def tokens(self, record: Record) -> tuple[str, str]:
+        """The record's (patient, pump) tokens under this session's key. A row's lookup and its
+        stored visit both need them; the last few are kept so each is computed once."""
+        identifiers = (record.patient.id, record.pump.serial)
+        found = self._tokens.get(identifiers)
+        if found is None:
+            if len(self._tokens) >= RECENT_TOKENS:
+                self._tokens.clear()
+            found = (
+                pseudonym(self.key, "patient", record.patient.id),
+                pseudonym(self.key, "pump", record.pump.serial),
+            )
+            self._tokens[identifiers] = found
+        return found
+
     def history(self, record: Record) -> History:
         """The visits on file before this one, for this record's patient: a re-check of a
         visit already on file (same time, same pump) is not its own past, and a visit checked
         STOP was not carried out as recorded (the record had to change), so it is no one's
         past either; `itbcheck history` still lists it."""
-        patient = pseudonym(self.key, "patient", record.patient.id)
-        pump = pseudonym(self.key, "pump", record.pump.serial)
+        patient, pump = self.tokens(record)
         try:
             rows = self.store().visits_of(patient)
         except StoreUnavailableError as error:
             return History(pump_token=pump, unavailable=str(error))
-        rows += [row for row in self.pending if row.patient_token == patient]
+        rows += self._pending_of.get(patient, ())
         now = utc_text(record.visit_time)
         past = sorted(
             (
@@ -123,12 +146,11 @@ class HistorySession:
     def queue(self, visit: StoredVisit) -> None:
         """A checked visit, seen by later lookups, recorded by `flush`."""
         self.pending.append(visit)
+        self._pending_of.setdefault(visit.patient_token, []).append(visit)
 
     def flush(self, seqs: Sequence[int] | None = None) -> None:
         """Record the queued visits, with their audit entries' sequence numbers if given (one
         per queued visit, in order); raises StoreUnavailableError."""
-        batch, self.pending = self.pending, []
-        if seqs is not None:
-            batch = [replace(visit, audit_seq=seq) for visit, seq in zip(batch, seqs, strict=True)]
+        batch, self.pending, self._pending_of = self.pending, [], {}
         if batch:
-            self.store().add(batch)
+            self.store().add(batch, seqs)
