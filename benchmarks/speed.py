@@ -27,6 +27,11 @@ The generated sheet repeats the valid rows of examples/refill-day.csv, each with
 patient and pump identifiers, in the proportions of a plausible clinic: of every 100 rows, 85
 CLEAR, 8 CAUTION, 5 STOP and 2 that are not valid records. The audit log is a temporary file,
 written with a key set, as in real use. No figure here is asserted by a test.
+
+With --where, it measures nothing and shows where the time goes instead: the 15 slowest imports
+of a cold `itbcheck check` (`python -X importtime`), and a per-row profile of `itbcheck sheet`
+on a generated --where-rows sheet (cProfile, so every figure is inflated alike by the
+profiler's own cost: read them as shares, not as timings).
 """
 
 from __future__ import annotations
@@ -190,6 +195,62 @@ def web_latency(posts: int) -> None:
         print(f"   {what} median {median * 1000:6.1f} ms, p95 {p95 * 1000:6.1f} ms")
 
 
+PROFILE_ROWS = """
+import cProfile, os, pstats, sys
+from itbcheck.cli import main
+rows = int(sys.argv[2])
+sys.argv = ["itbcheck", "sheet", *sys.argv[3:], sys.argv[1]]
+sys.stdout = open(os.devnull, "w")
+profile = cProfile.Profile()
+profile.enable()
+try:
+    main()
+except SystemExit:
+    pass
+profile.disable()
+sys.stdout = sys.__stdout__
+stats = pstats.Stats(profile).stats  # (file, line, name) -> (calls, calls, own s, total s, callers)
+ours = [(key, value) for key, value in stats.items() if "itbcheck" in key[0]]
+for title, column in (("cumulative", 3), ("own", 2)):
+    print(f"   itbcheck's functions by {title} time, us per row (profiled):")
+    for (file, line, name), value in sorted(ours, key=lambda item: -item[1][column])[:15]:
+        where = file.split("itbcheck/", 1)[-1]
+        print(f"   {value[column] / rows * 1e6:9.1f}  {where}:{line} {name}")
+"""
+
+
+def where_time_goes(itbcheck: str, rows: int, env: dict[str, str]) -> None:
+    """Import-time and per-row profiles: where a missed target's time still goes."""
+    command = [sys.executable, "-X", "importtime", "-m", "itbcheck", "check"]
+    done = subprocess.run(
+        [*command, "examples/visit-clear.yaml"],
+        check=False,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    imports: list[tuple[int, int, str]] = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "cumulative" not in line:
+            own, cumulative, module = (part.strip() for part in line[12:].split("|"))
+            imports.append((int(cumulative), int(own), module))
+    print("1. slowest imports of a cold itbcheck check (ms, cumulative / own)")
+    for total_us, own_us, module in sorted(imports, reverse=True)[:15]:
+        print(f"   {total_us / 1000:7.1f} {own_us / 1000:7.1f}  {module}")
+    with tempfile.TemporaryDirectory() as folder:
+        sheet = Path(folder) / "sheet.csv"
+        generate_sheet(sheet, rows)
+        for form in ("human", "jsonl"):
+            print(f"2. per-row profile of itbcheck sheet --format {form}, {rows:,} rows")
+            subprocess.run(
+                [sys.executable, "-c", PROFILE_ROWS, str(sheet), str(rows), "--format", form],
+                env=env,
+                cwd=REPO,
+                check=True,
+            )
+
+
 def machine() -> str:
     model = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
@@ -208,6 +269,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--sheet-runs", type=int, default=3)
     parser.add_argument("--posts", type=int, default=200, help="0 skips the web figure")
+    parser.add_argument("--where", action="store_true", help="profiles instead of figures")
+    parser.add_argument("--where-rows", type=int, default=3000)
     arguments = parser.parse_args()
     bin_folder = Path(sys.executable).parent
     itbcheck = str(bin_folder / "itbcheck") if (bin_folder / "itbcheck").exists() else "itbcheck"
@@ -218,6 +281,9 @@ def main() -> None:
         (folder / "logs").mkdir()
         env |= {"ITBCHECK_AUDIT_LOG": str(folder / "logs" / "audit.jsonl"), "NO_COLOR": "1"}
         env |= {"ITBCHECK_AUDIT_KEY": "benchmark-key-0123456789", "ITBCHECK_OPERATOR": "bench"}
+        if arguments.where:
+            where_time_goes(itbcheck, arguments.where_rows, env)
+            return
         cold_start(itbcheck, arguments.runs, env)
         throughput(itbcheck, arguments.rows, arguments.sheet_runs, folder, env)
     if arguments.posts:
