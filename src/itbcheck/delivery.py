@@ -7,9 +7,10 @@ leaves first. Pure and deterministic; time is minutes after the visit, so no clo
 
 Arithmetic inside is exact: a flow of 24 mcg/day at 2000 mcg/mL is a repeating decimal per
 minute, and 28 digits of it do not add up to the day's dose again. So the model counts in whole
-numbers of units chosen for each curve (`Curve`, in `itbcheck.deliverycurve`): every time, volume and drug it holds is an
-integer multiple of its unit, and every sum, product and comparison is exact, as with
-`Fraction`, and many times faster (issue 14). Totals leave the model as `Decimal`.
+numbers of units chosen for each curve (`Curve`, in `itbcheck.deliverycurve`): every time,
+volume and drug it holds is an integer multiple of its unit, and every sum, product and
+comparison is exact, as with `Fraction`, and many times faster (issue 14). Totals leave the
+model as `Decimal`.
 
 The pump moves volume; the patient gets volume x the concentration that volume holds. So the
 model is the cumulative volume pumped, P(t), piecewise linear with a jump at each bolus, and the
@@ -177,6 +178,9 @@ def curve(
         dead=dead * finer,
         old=old_n * (strengths // old_d),
         new=new_n * (strengths // new_d),
+        # The basal changes and the boluses are laid out day by day from the restart; a
+        # bridge, the patient's presses and the old drug's washout are not.
+        daily=record.dosing.bridge_bolus is None and pb is None and dead == 0,
     )
 
 

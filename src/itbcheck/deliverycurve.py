@@ -36,7 +36,10 @@ class Curve:
     the restart, `volumes` the volume pumped just before each (bolus jumps excluded), `rates`
     the flow from each breakpoint to the next (volume units per time unit) and `jumps` the bolus
     volume given at it; `dead` is the old drug's volume, `old` and `new` the strengths (drug
-    units per volume unit). Each unit is a common denominator of what it measures."""
+    units per volume unit). Each unit is a common denominator of what it measures. `daily`:
+    the flow and the boluses repeat every 24 hours from the restart and no old drug is left
+    (no bridge, no patient boluses, no dead volume), so every window that starts on the
+    second day delivers exactly what the one 24 hours earlier does."""
 
     restart: dt.datetime
     per_minute: int
@@ -49,6 +52,7 @@ class Curve:
     dead: int
     old: int
     new: int
+    daily: bool = False
 
     def _drug(self, time: int, *, with_jump: bool) -> int:
         """Drug delivered by `time`; `with_jump` counts a bolus given at that very time."""
@@ -86,21 +90,50 @@ class Curve:
 
     def most_in(self, minutes: int, *, after: Fraction = Fraction(0)) -> Window:
         """The window of `minutes` starting at `after` or later, inside the horizon, with the
-        most drug delivered."""
+        most drug delivered.
+
+        Each breakpoint is tried as a window's start, [start, end): a bolus at the start counts,
+        one at the end does not; and as its end, the mirror window (start, end] that counts the
+        bolus at its end instead. `_drug` written out in the loop: the breakpoint's own side
+        needs no search, and a call per side was most of the search's time."""
         per = self.per_minute
         width = minutes * per
         first = -(-after.numerator * per // after.denominator)  # ceil(after * per)
         last = HORIZON_MINUTES * per - width
+        if self.daily and first <= 0:
+            # A window starting on the second day has a twin 24 hours earlier, also tried
+            # (the breakpoints repeat daily too) and no earlier than `first`, that delivers
+            # exactly as much and wins the tie as the earlier start: the second day's
+            # windows cannot change the answer, so they are not tried. Halves the search.
+            last = min(last, MINUTES_PER_DAY * per - 1)
+        times, volumes, rates, jumps = self.times, self.volumes, self.rates, self.jumps
+        dead, old, new = self.dead, self.old, self.new
+
+        def charged(volume: int) -> int:  # the drug in `volume` pumped: the old drug first
+            return volume * old if volume <= dead else dead * old + (volume - dead) * new
+
         best: tuple[int, int] | None = None  # (drug, start)
-        for point in self.times:
-            for start, closed_end in ((point, False), (point - width, True)):
-                if not first <= start <= last:
-                    continue
-                # [start, end): a bolus at the start counts, one at the end does not; the
-                # mirror window (start, end] counts the bolus at its end instead.
-                drug = self._drug(start + width, with_jump=closed_end) - self._drug(
-                    start, with_jump=closed_end
-                )
+        for index, point in enumerate(times):
+            if point - width > last:
+                break  # this breakpoint and every later one start windows too late
+            start = point
+            if first <= start <= last:
+                end = start + width
+                other = bisect.bisect_right(times, end) - 1
+                at = times[other]
+                to = volumes[other] + rates[other] * (end - at)
+                if end > at:
+                    to += jumps[other]
+                since = volumes[index]
+                drug = charged(to) - charged(since)
+                if best is None or drug > best[0] or (drug == best[0] and start < best[1]):
+                    best = (drug, start)
+            start = point - width
+            if first <= start <= last:
+                other = max(bisect.bisect_right(times, start) - 1, 0)
+                since = volumes[other] + rates[other] * (start - times[other]) + jumps[other]
+                to = volumes[index] + jumps[index]
+                drug = charged(to) - charged(since)
                 if best is None or drug > best[0] or (drug == best[0] and start < best[1]):
                     best = (drug, start)
         if best is None:
