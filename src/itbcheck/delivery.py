@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -71,22 +70,23 @@ def _basal_changes(record: Record, dose: DoseSummary, start: int) -> list[tuple[
 
 
 def _bolus_minutes(record: Record, dose: DoseSummary, start: int) -> list[tuple[int, Decimal]]:
-    """(minute after restart, volume) of every bolus given in the horizon. A bolus with no time
-    is counted at the start of the day's highest basal step (the moment it adds most to an
-    hour), or at the restart on a continuous prescription."""
+    """(minute after restart, volume) of each bolus's first time in the horizon; it repeats
+    every 24 hours. A bolus with no time is counted at the start of the day's highest basal
+    step (the moment it adds most to an hour), or at the restart on a continuous
+    prescription."""
     untimed_at = 0
     if dose.steps:
         top = max(dose.steps, key=lambda share: share.rate_mcg_per_day)
         untimed_at = (_clock_minute(top.start) - start) % MINUTES_PER_DAY
-    given = []
-    for share in dose.boluses:
-        first = (
+    return [
+        (
             untimed_at
             if share.time is None
-            else (_clock_minute(share.time) - start) % MINUTES_PER_DAY
+            else (_clock_minute(share.time) - start) % MINUTES_PER_DAY,
+            share.volume_ml,
         )
-        given += [(at, share.volume_ml) for at in range(first, HORIZON_MINUTES, MINUTES_PER_DAY)]
-    return given
+        for share in dose.boluses
+    ]
 
 
 def patient_bolus_minutes(dose: DoseSummary) -> list[Fraction]:
@@ -138,31 +138,36 @@ def curve(
     pb = dose.patient_bolus if patient_boluses else None
     per_minute = _time_unit(record, pb)
     changes = _flows(record, dose, start=start, per_minute=per_minute, factor=factor)
-    boluses: dict[int, list[tuple[int, int]]] = {}  # time: the volumes (mL) given at it
-    for at, bolus_ml in _bolus_minutes(record, dose, start):
-        boluses.setdefault(at * per_minute, []).append(_scaled(bolus_ml, factor))
+    given: list[tuple[int, tuple[int, int]]] = []  # (time, volume in mL) of every bolus
+    for first, bolus_ml in _bolus_minutes(record, dose, start):
+        volume = _scaled(bolus_ml, factor)
+        given += [
+            (at * per_minute, volume) for at in range(first, HORIZON_MINUTES, MINUTES_PER_DAY)
+        ]
     if pb is not None:
         lockout, lockout_d = pb.lockout_minutes.as_integer_ratio()
         press = _scaled(pb.volume_ml, factor)
-        for at in _presses(lockout * (per_minute // lockout_d), pb.max_per_day, per_minute):
-            boluses.setdefault(at, []).append(press)
+        presses = _presses(lockout * (per_minute // lockout_d), pb.max_per_day, per_minute)
+        given += [(at, press) for at in presses]
     dead_n, dead_d = dead_ml.as_integer_ratio()
     # The volume unit: a common denominator of every bolus and of the dead volume, and fine
     # enough that each flow moves a whole number of units per time unit.
     per_ml = math.lcm(
-        per_minute * math.lcm(*(rate_d for _, (_, rate_d) in changes)),
+        per_minute * math.lcm(*{rate_d for _, (_, rate_d) in changes}),
         dead_d,
-        *(volume_d for given in boluses.values() for _, volume_d in given),
+        *{volume_d for _, (_, volume_d) in given},
     )
-    segments = _Segments.of(
+    jump_at: dict[int, int] = {}
+    for at, (volume_n, volume_d) in given:
+        jump_at[at] = jump_at.get(at, 0) + volume_n * (per_ml // volume_d)
+    times, volumes, rates, jumps = _segments(
         {at: rate_n * (per_ml // (per_minute * rate_d)) for at, (rate_n, rate_d) in changes},
-        {
-            at: sum(volume_n * (per_ml // volume_d) for volume_n, volume_d in given)
-            for at, given in boluses.items()
-        },
+        jump_at,
     )
     dead = dead_n * (per_ml // dead_d)
-    finer = segments.mark_washout(dead, horizon=HORIZON_MINUTES * per_minute)
+    finer = _mark_washout(
+        times, volumes, rates, jumps, dead=dead, horizon=HORIZON_MINUTES * per_minute
+    )
     old_n, old_d = record.refill.previous_concentration.value.as_integer_ratio()
     new_n, new_d = dose.dispensed_concentration_mcg_per_ml.as_integer_ratio()
     strengths = math.lcm(old_d, new_d)
@@ -171,10 +176,10 @@ def curve(
         per_minute=per_minute * finer,
         per_ml=per_ml * finer,
         per_mcg=per_ml * finer * strengths,
-        times=tuple(segments.times),
-        volumes=tuple(segments.volumes),
-        rates=tuple(segments.rates),
-        jumps=tuple(segments.jumps),
+        times=tuple(times),
+        volumes=tuple(volumes),
+        rates=tuple(rates),
+        jumps=tuple(jumps),
         dead=dead * finer,
         old=old_n * (strengths // old_d),
         new=new_n * (strengths // new_d),
@@ -232,60 +237,59 @@ def _flows(
     return [(0, bridge_rate), (end, after), *[(at, rate) for at, rate in changes if at > end]]
 
 
-@dataclass
-class _Segments:
-    """The curve under construction, in whole units: `Curve`'s four columns."""
+def _segments(
+    rate_at: dict[int, int], jump_at: dict[int, int]
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """`Curve`'s four columns for a flow that changes to `rate_at[t]` at t, and a bolus
+    `jump_at[t]`."""
+    times: list[int] = []
+    volumes: list[int] = []
+    rates: list[int] = []
+    jumps: list[int] = []
+    volume, rate, jump = 0, 0, 0
+    for point in sorted(rate_at.keys() | jump_at.keys()):
+        if times:
+            volume += rate * (point - times[-1]) + jump
+        rate = rate_at.get(point, rate)
+        jump = jump_at.get(point, 0)
+        times.append(point)
+        volumes.append(volume)
+        rates.append(rate)
+        jumps.append(jump)
+    return times, volumes, rates, jumps
 
-    times: list[int]
-    volumes: list[int]
-    rates: list[int]
-    jumps: list[int]
 
-    @classmethod
-    def of(cls, rate_at: dict[int, int], jump_at: dict[int, int]) -> _Segments:
-        """The curve of a flow that changes to `rate_at[t]` at t, and a bolus `jump_at[t]`."""
-        segments = cls([], [], [], [])
-        times, volumes, rates, jumps = (
-            segments.times,
-            segments.volumes,
-            segments.rates,
-            segments.jumps,
-        )
-        volume, rate = 0, 0
-        for point in sorted(rate_at.keys() | jump_at.keys()):
-            if times:
-                volume += rate * (point - times[-1]) + jumps[-1]
-            rate = rate_at.get(point, rate)
-            times.append(point)
-            volumes.append(volume)
-            rates.append(rate)
-            jumps.append(jump_at.get(point, 0))
-        return segments
-
-    def mark_washout(self, dead: int, *, horizon: int) -> int:
-        """Add a breakpoint where the old drug runs out inside a flow segment: the drug rate
-        changes there, so a window may start or end on it. That moment may fall between two
-        time units: then every time and volume is counted in units `finer` times smaller (the
-        rates, volume per time, stay as they are), so that it falls on one. Returns `finer`, 1
-        when nothing changed."""
-        times, volumes, rates, jumps = self.times, self.volumes, self.rates, self.jumps
-        if dead <= 0:
-            return 1
-        for index, (time, volume, rate) in enumerate(zip(times, volumes, rates, strict=True)):
-            after_jump = volume + jumps[index]
-            if after_jump >= dead:
-                return 1  # reached at a breakpoint (or by a bolus) already
-            end = times[index + 1] if index + 1 < len(times) else horizon
-            if rate > 0 and after_jump + rate * (end - time) > dead:
-                left = dead - after_jump
-                finer = rate // math.gcd(left, rate)
-                if finer > 1:
-                    times[:] = [at * finer for at in times]
-                    volumes[:] = [pumped * finer for pumped in volumes]
-                    jumps[:] = [given * finer for given in jumps]
-                times.insert(index + 1, time * finer + left * finer // rate)
-                volumes.insert(index + 1, dead * finer)
-                rates.insert(index + 1, rate)
-                jumps.insert(index + 1, 0)
-                return finer
+def _mark_washout(
+    times: list[int],
+    volumes: list[int],
+    rates: list[int],
+    jumps: list[int],
+    *,
+    dead: int,
+    horizon: int,
+) -> int:
+    """Add a breakpoint where the old drug runs out inside a flow segment: the drug rate
+    changes there, so a window may start or end on it. That moment may fall between two time
+    units: then every time and volume is counted in units `finer` times smaller (the rates,
+    volume per time, stay as they are), so that it falls on one. Returns `finer`, 1 when
+    nothing changed."""
+    if dead <= 0:
         return 1
+    for index, (time, volume, rate) in enumerate(zip(times, volumes, rates, strict=True)):
+        after_jump = volume + jumps[index]
+        if after_jump >= dead:
+            return 1  # reached at a breakpoint (or by a bolus) already
+        end = times[index + 1] if index + 1 < len(times) else horizon
+        if rate > 0 and after_jump + rate * (end - time) > dead:
+            left = dead - after_jump
+            finer = rate // math.gcd(left, rate)
+            if finer > 1:
+                times[:] = [at * finer for at in times]
+                volumes[:] = [pumped * finer for pumped in volumes]
+                jumps[:] = [given * finer for given in jumps]
+            times.insert(index + 1, time * finer + left * finer // rate)
+            volumes.insert(index + 1, dead * finer)
+            rates.insert(index + 1, rate)
+            jumps.insert(index + 1, 0)
+            return finer
+    return 1
