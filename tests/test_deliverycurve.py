@@ -113,3 +113,14 @@ def test_property_the_daily_search_gives_what_the_full_search_gives(
     line = curve(result.record, result.dose, Decimal(0))
     assert line.daily
     assert _full_search(line).most_in(minutes) == line.most_in(minutes)
+
+
+def test_a_flow_that_never_stops_has_no_gap_and_no_old_drug() -> None:
+    """480 mcg/day without a pause and without a change of strength: the longest gap is
+    0 minutes from minute 0, written as the search writes it, and the old drug is gone at the
+    restart."""
+    line = _curve_of("bolus_24_mcg.yaml")
+    gap = line.longest_gap()
+    assert (Decimal(0), Decimal(0)) == gap
+    assert ["0", "0"] == [str(value) for value in gap]
+    assert Fraction(0) == line.washed_out()

@@ -19,6 +19,8 @@ from itbcheck.dosing import MINUTES_PER_DAY
 
 HORIZON_MINUTES = 2 * MINUTES_PER_DAY
 HOUR = 60
+_RESTART = Fraction(0)
+_NO_GAP = (Decimal(0), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class Curve:
         """Minutes until the old drug has left the catheter; None if not within the horizon."""
         for time, volume, jump in zip(self.times, self.volumes, self.jumps, strict=True):
             if volume >= self.dead or volume + jump >= self.dead:  # or a bolus pushes it out
-                return Fraction(time, self.per_minute)
+                return Fraction(time, self.per_minute) if time else _RESTART
         return None
 
     def most_in(self, minutes: int, *, after: Fraction = Fraction(0)) -> Window:
@@ -106,6 +108,11 @@ class Curve:
             # exactly as much and wins the tie as the earlier start: the second day's
             # windows cannot change the answer, so they are not tried. Halves the search.
             last = min(last, MINUTES_PER_DAY * per - 1)
+            if first == 0 and minutes == MINUTES_PER_DAY:
+                # And every 24 hours deliver the same, so every window tried ties and the
+                # earliest, from the restart, wins: only that one is counted.
+                drug = self._drug(width, with_jump=False) - self._drug(0, with_jump=False)
+                return Window(_decimal(0, per), _decimal(drug, self.per_mcg))
         times, volumes, rates, jumps = self.times, self.volumes, self.rates, self.jumps
         dead, old, new = self.dead, self.old, self.new
 
@@ -143,6 +150,8 @@ class Curve:
 
     def longest_gap(self) -> tuple[Decimal, Decimal]:
         """The longest stretch (start, minutes) with no flow and no bolus."""
+        if 0 not in self.rates:
+            return _NO_GAP  # what the search below finds when the flow never stops
         best_start, best_length = 0, 0
         start: int | None = None
         ends = (*self.times[1:], HORIZON_MINUTES * self.per_minute)

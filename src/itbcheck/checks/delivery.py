@@ -323,6 +323,8 @@ def _peak_hour(context: CheckContext, line: Curve, busiest: Window | None) -> It
 
 
 def _steps(context: CheckContext) -> Iterator[Finding]:
+    if not context.dose.steps:
+        return  # a continuous rate has no step to judge
     mean = context.dose.basal_daily_dose_mcg_per_day / 24
     multiple = context.policy.flex.max_rate_multiple
     fast = [s for s in context.dose.steps if s.rate_mcg_per_day / 24 > mean * multiple]
