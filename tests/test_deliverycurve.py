@@ -13,6 +13,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from itbcheck import delivery
 from itbcheck.delivery import Curve, Window, curve
 from tests.conftest import CHECK_FIXTURES, check_file
 from tests.generated import check
@@ -124,3 +125,40 @@ def test_a_flow_that_never_stops_has_no_gap_and_no_old_drug() -> None:
     assert (Decimal(0), Decimal(0)) == gap
     assert ["0", "0"] == [str(value) for value in gap]
     assert Fraction(0) == line.washed_out()
+
+
+def test_one_continuous_rate_is_one_straight_line() -> None:
+    """480 mcg/day at 2000 mcg/mL is 480 / 2000 / 1440 = 1/6000 mL/min: one breakpoint, one
+    unit of 1/6000 mL a minute, 20 mcg in any hour; the straight-line build gives exactly the
+    curve the general build gives."""
+    record = _with({"mode": "continuous", "daily_dose": "480 mcg/day"}, "2026-11-27T10:30:00+00:00")
+    result = check(record)
+    line = curve(result.record, result.dose, Decimal(0))
+    assert ((0,), (1,), 6000, 2000) == (line.times, line.rates, line.per_ml, line.new)
+    assert Window(Decimal(0), Decimal(20)) == line.most_in(60)
+    general = delivery._built(
+        result.record, result.dose, Decimal(0), band_percent=Decimal(0), pb=None
+    )
+    assert general == line
+
+
+@property_settings(120)
+@given(
+    dose=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(1500), places=2),
+    band=st.sampled_from(["0", "10", "-10", "14.5", "-14.5", "3.3333"]),
+    visit=st.tuples(st.integers(0, 23), st.integers(0, 59)),
+)
+def test_property_the_straight_line_is_the_general_curve(
+    dose: Decimal, band: str, visit: tuple[int, int]
+) -> None:
+    """For any continuous rate, band and visit minute, the straight-line build returns the
+    same curve, field by field, as the general build."""
+    record = _with(
+        {"mode": "continuous", "daily_dose": f"{dose} mcg/day"},
+        f"2026-11-27T{visit[0]:02d}:{visit[1]:02d}:00+00:00",
+    )
+    result = check(record)
+    general = delivery._built(
+        result.record, result.dose, Decimal(0), band_percent=Decimal(band), pb=None
+    )
+    assert general == curve(result.record, result.dose, Decimal(0), band_percent=Decimal(band))
