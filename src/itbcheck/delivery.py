@@ -204,17 +204,16 @@ def _flows(
     and the bridge bolus running instead of it from the restart."""
     programmed_n, programmed_d = dose.programmed_concentration_mcg_per_ml.as_integer_ratio()
     flows: dict[Decimal, tuple[int, int]] = {}  # a flex day's few rates recur over the horizon
-
-    def flow(rate: Decimal) -> tuple[int, int]:
-        if rate not in flows:
+    changes = []
+    for at, rate in basal_changes(record, dose, start):
+        flow = flows.get(rate)
+        if flow is None:
             rate_n, rate_d = rate.as_integer_ratio()
-            flows[rate] = _ratio(
+            flow = flows[rate] = _ratio(
                 rate_n * programmed_d * factor[0],
                 rate_d * programmed_n * MINUTES_PER_DAY * factor[1],
             )
-        return flows[rate]
-
-    changes = [(at * per_minute, flow(rate)) for at, rate in basal_changes(record, dose, start)]
+        changes.append((at * per_minute, flow))
     bridge = record.dosing.bridge_bolus
     if bridge is None:
         return changes
