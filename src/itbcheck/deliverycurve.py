@@ -20,6 +20,7 @@ from itbcheck.dosing import MINUTES_PER_DAY
 HORIZON_MINUTES = 2 * MINUTES_PER_DAY
 HOUR = 60
 _RESTART = Fraction(0)
+_RESTART_MINUTE = Decimal(0)  # as the search writes it: Decimal(0) / Decimal(1)
 _NO_GAP = (Decimal(0), Decimal(0))
 
 
@@ -110,9 +111,10 @@ class Curve:
             last = min(last, MINUTES_PER_DAY * per - 1)
             if first == 0 and minutes == MINUTES_PER_DAY:
                 # And every 24 hours deliver the same, so every window tried ties and the
-                # earliest, from the restart, wins: only that one is counted.
-                drug = self._drug(width, with_jump=False) - self._drug(0, with_jump=False)
-                return Window(_decimal(0, per), _decimal(drug, self.per_mcg))
+                # earliest, from the restart, wins: only that one is counted. Nothing has been
+                # pumped at the restart (volumes[0] is 0), so its drug is the drug by `width`.
+                drug = self._drug(width, with_jump=False)
+                return Window(_RESTART_MINUTE, _decimal(drug, self.per_mcg))
         times, volumes, rates, jumps = self.times, self.volumes, self.rates, self.jumps
         dead, old, new = self.dead, self.old, self.new
 
