@@ -5,8 +5,11 @@ the flex steps or continuous rate by clock time, every scheduled bolus, the brid
 instead of the programmed flow, and the old drug left in the pump tubing and catheter, which
 leaves first. Pure and deterministic; time is minutes after the visit, so no clock is read.
 
-Arithmetic inside is exact (`Fraction`): a flow of 24 mcg/day at 2000 mcg/mL is a repeating
-decimal per minute, and 28 digits of it do not add up to the day's dose again. Totals leave the
+Arithmetic inside is exact: a flow of 24 mcg/day at 2000 mcg/mL is a repeating decimal per
+minute, and 28 digits of it do not add up to the day's dose again. So the model counts in whole
+numbers of units chosen for each curve (`Curve`, in `itbcheck.deliverycurve`): every time,
+volume and drug it holds is an integer multiple of its unit, and every sum, product and
+comparison is exact, as with `Fraction`, and many times faster (issue 14). Totals leave the
 model as `Decimal`.
 
 The pump moves volume; the patient gets volume x the concentration that volume holds. So the
@@ -19,243 +22,37 @@ with the window's start or end on a breakpoint, so the maxima are exact, not sam
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
-import functools
 import math
-from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
-from itbcheck.dosing import MINUTES_PER_DAY, DoseSummary
+from itbcheck.deliverycurve import HORIZON_MINUTES, HOUR, Curve, Window
+from itbcheck.deliveryschedule import (
+    basal_changes,
+    bolus_minutes,
+    patient_bolus_minutes,
+    press_times,
+)
+from itbcheck.dosing import MINUTES_PER_DAY, DoseSummary, PatientBolusShare
 from itbcheck.records import Record
 
-HORIZON_MINUTES = 2 * MINUTES_PER_DAY
-HOUR = 60
+__all__ = [
+    "HORIZON_MINUTES",
+    "HOUR",
+    "Curve",
+    "Window",
+    "curve",
+    "patient_bolus_minutes",
+]
 
 
-@dataclass(frozen=True)
-class Window:
-    """The most drug delivered in a window that starts `start` minutes after the restart."""
-
-    start: Decimal
-    drug_mcg: Decimal
-
-
-@dataclass(frozen=True)
-class Curve:
-    """Cumulative volume pumped over the first 48 h: `times` are breakpoints (minutes after the
-    restart), `volumes` the volume pumped just before each (bolus jumps excluded), `rates` the
-    flow from each breakpoint to the next (mL/min) and `jumps` the bolus volume given at it."""
-
-    restart: dt.datetime
-    times: tuple[Fraction, ...]
-    volumes: tuple[Fraction, ...]
-    rates: tuple[Fraction, ...]
-    jumps: tuple[Fraction, ...]
-    dead_ml: Fraction
-    old_mcg_per_ml: Fraction
-    new_mcg_per_ml: Fraction
-
-    def pumped(self, minute: Fraction, *, with_jump: bool) -> Fraction:
-        """Volume pumped by `minute`; `with_jump` counts a bolus given at that very minute."""
-        index = bisect.bisect_right(self.times, minute) - 1
-        index = max(index, 0)
-        at = self.times[index]
-        volume = self.volumes[index] + self.rates[index] * (minute - at)
-        if with_jump or minute > at:
-            volume += self.jumps[index]
-        return volume
-
-    def drug(self, minute: Fraction, *, with_jump: bool) -> Fraction:
-        volume = self.pumped(minute, with_jump=with_jump)
-        old = min(volume, self.dead_ml)
-        return old * self.old_mcg_per_ml + (volume - old) * self.new_mcg_per_ml
-
-    def delivered(self, start: Decimal, end: Decimal) -> Decimal:
-        """Drug delivered from `start` to `end` minutes after the restart, a bolus at `start`
-        included and one at `end` not."""
-        drug = self.drug(Fraction(end), with_jump=False) - self.drug(
-            Fraction(start), with_jump=False
-        )
-        return _decimal(drug)
-
-    def washed_out(self) -> Fraction | None:
-        """Minutes until the old drug has left the catheter; None if not within the horizon."""
-        for time, volume, jump in zip(self.times, self.volumes, self.jumps, strict=True):
-            if volume >= self.dead_ml:
-                return time
-            if volume + jump >= self.dead_ml:
-                return time  # a bolus at this minute pushes the rest out
-        return None
-
-    def most_in(self, minutes: int, *, after: Fraction = Fraction(0)) -> Window:
-        """The window of `minutes` starting at `after` or later, inside the horizon, with the
-        most drug delivered."""
-        scaled = self._scaled
-        per = scaled.per_minute
-        first, last = math.ceil(after * per), (HORIZON_MINUTES - minutes) * per
-        best: tuple[int, int] | None = None  # (drug, start), scaled
-        for point in scaled.times:
-            for start, closed_end in ((point, False), (point - minutes * per, True)):
-                if not first <= start <= last:
-                    continue
-                # [start, end): a bolus at the start counts, one at the end does not; the
-                # mirror window (start, end] counts the bolus at its end instead.
-                end = start + minutes * per
-                drug = scaled.drug(end, with_jump=closed_end) - scaled.drug(
-                    start, with_jump=closed_end
-                )
-                if best is None or drug > best[0] or (drug == best[0] and start < best[1]):
-                    best = (drug, start)
-        if best is None:
-            return Window(_decimal(after), _decimal(Fraction(-1)))
-        drug, start = best
-        return Window(_decimal(Fraction(start, per)), _decimal(Fraction(drug, scaled.per_mcg)))
-
-    @functools.cached_property
-    def _scaled(self) -> _Scaled:
-        return _Scaled.of(self)
-
-    def longest_gap(self) -> tuple[Decimal, Decimal]:
-        """The longest stretch (start, minutes) with no flow and no bolus."""
-        best = (Fraction(0), Fraction(0))
-        start: Fraction | None = None
-        ends = (*self.times[1:], Fraction(HORIZON_MINUTES))
-        for time, end, rate, jump in zip(self.times, ends, self.rates, self.jumps, strict=True):
-            if jump:
-                start = None
-            if rate == 0:
-                start = time if start is None else start
-                if end - start > best[1]:
-                    best = (start, end - start)
-            else:
-                start = None
-        return _decimal(best[0]), _decimal(best[1])
-
-    def clock(self, minute: Decimal | Fraction) -> str:
-        """The wall-clock time `minute` after the restart. Only the time of day: a date could
-        run past the calendar's end for a visit near year 9999."""
-        of_day = (self.restart.hour * 60 + self.restart.minute + int(minute)) % MINUTES_PER_DAY
-        return f"{of_day // 60:02d}:{of_day % 60:02d}"
-
-
-@dataclass(frozen=True)
-class _Scaled:
-    """A curve in whole numbers, for the window search: time in 1/`per_minute` minutes,
-    volume in 1/`per_ml` mL, drug in 1/`per_mcg` mcg. Each unit is a common denominator of
-    what it measures, so every sum, product and comparison is exact, as with `Fraction`, and
-    many times faster (issue 14: the search was most of a sheet row's time)."""
-
-    per_minute: int
-    per_ml: int
-    per_mcg: int
-    times: tuple[int, ...]
-    volumes: tuple[int, ...]
-    rates: tuple[int, ...]  # volume units per time unit
-    jumps: tuple[int, ...]
-    dead: int
-    old: int  # drug units per volume unit
-    new: int
-
-    @classmethod
-    def of(cls, line: Curve) -> _Scaled:
-        per_minute = math.lcm(*(time.denominator for time in line.times))
-        per_ml = math.lcm(
-            per_minute * math.lcm(*(rate.denominator for rate in line.rates)),
-            line.dead_ml.denominator,
-            *(volume.denominator for volume in line.volumes),
-            *(jump.denominator for jump in line.jumps),
-        )
-        strengths = math.lcm(line.old_mcg_per_ml.denominator, line.new_mcg_per_ml.denominator)
-
-        def whole(value: Fraction, unit: int) -> int:
-            times, left = divmod(unit, value.denominator)
-            if left:  # cannot happen: each unit is a common denominator
-                raise ArithmeticError(f"{value} is not a whole number of 1/{unit}")
-            return value.numerator * times
-
-        return cls(
-            per_minute=per_minute,
-            per_ml=per_ml,
-            per_mcg=per_ml * strengths,
-            times=tuple(whole(time, per_minute) for time in line.times),
-            volumes=tuple(whole(volume, per_ml) for volume in line.volumes),
-            rates=tuple(whole(rate, per_ml // per_minute) for rate in line.rates),
-            jumps=tuple(whole(jump, per_ml) for jump in line.jumps),
-            dead=whole(line.dead_ml, per_ml),
-            old=whole(line.old_mcg_per_ml, strengths),
-            new=whole(line.new_mcg_per_ml, strengths),
-        )
-
-    def drug(self, time: int, *, with_jump: bool) -> int:
-        """`Curve.drug` in these units."""
-        index = max(bisect.bisect_right(self.times, time) - 1, 0)
-        at = self.times[index]
-        volume = self.volumes[index] + self.rates[index] * (time - at)
-        if with_jump or time > at:
-            volume += self.jumps[index]
-        old = min(volume, self.dead)
-        return old * self.old + (volume - old) * self.new
-
-
-def _decimal(value: Fraction) -> Decimal:
-    return Decimal(value.numerator) / Decimal(value.denominator)
-
-
-def _clock_minute(time: dt.time) -> int:
-    return time.hour * 60 + time.minute
-
-
-def _basal_changes(record: Record, dose: DoseSummary, start: int) -> list[tuple[int, Decimal]]:
-    """(minute after restart, programmed dose rate in mcg/day) at each change of the basal."""
-    if not dose.steps:
-        return [(0, dose.basal_daily_dose_mcg_per_day)]
-    changes = []
-    for day in range(-1, 3):
-        for share in dose.steps:
-            at = day * MINUTES_PER_DAY + _clock_minute(share.start) - start
-            changes.append((at, share.rate_mcg_per_day))
-    changes.sort()
-    current = [rate for at, rate in changes if at <= 0][-1]
-    return [(0, current), *[(at, rate) for at, rate in changes if 0 < at < HORIZON_MINUTES]]
-
-
-def _bolus_minutes(record: Record, dose: DoseSummary, start: int) -> list[tuple[int, Decimal]]:
-    """(minute after restart, volume) of every bolus given in the horizon. A bolus with no time
-    is counted at the start of the day's highest basal step (the moment it adds most to an
-    hour), or at the restart on a continuous prescription."""
-    untimed_at = 0
-    if dose.steps:
-        top = max(dose.steps, key=lambda share: share.rate_mcg_per_day)
-        untimed_at = (_clock_minute(top.start) - start) % MINUTES_PER_DAY
-    given = []
-    for share in dose.boluses:
-        first = (
-            untimed_at
-            if share.time is None
-            else (_clock_minute(share.time) - start) % MINUTES_PER_DAY
-        )
-        given += [(at, share.volume_ml) for at in range(first, HORIZON_MINUTES, MINUTES_PER_DAY)]
-    return given
-
-
-def patient_bolus_minutes(dose: DoseSummary) -> list[Fraction]:
-    """Minutes after the restart of every patient-activated bolus in the horizon, at their
-    worst: each as early as the lockout allows, and no more than `max_per_day` in any 24 hours
-    ([34] Prometra PTC guide: the allotted boluses within 24 hours, the lockout between two)."""
-    pb = dose.patient_bolus
-    if pb is None:
-        return []
-    lockout = Fraction(pb.lockout_minutes)
-    times: list[Fraction] = []
-    at = Fraction(0)
-    while at < HORIZON_MINUTES:
-        times.append(at)
-        at = times[-1] + lockout
-        if len(times) >= pb.max_per_day:
-            at = max(at, times[-pb.max_per_day] + MINUTES_PER_DAY)
-    return times
+def _ratio(numerator: int, denominator: int) -> tuple[int, int]:
+    """numerator / denominator in lowest terms with a positive denominator, like `Fraction`."""
+    if denominator == 0:
+        raise ZeroDivisionError(f"{numerator}/0")
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    common = math.gcd(numerator, denominator)
+    return numerator // common, denominator // common
 
 
 def curve(
@@ -271,88 +68,217 @@ def curve(
     in the pump tubing and catheter; 0 when the strength does not change. With
     `patient_boluses`, every allowed patient-activated bolus is given as early as the lockout
     allows (the worst case for the old drug and for any 24 hours); without, the programmed
-    schedule alone."""
-    factor = (100 + Fraction(band_percent)) / 100
-    programmed = Fraction(dose.programmed_concentration_mcg_per_ml)
+    schedule alone.
+
+    Built in whole numbers straight from the record's `Decimal`s, each an exact ratio of two
+    integers."""
+    pb = dose.patient_bolus if patient_boluses else None
+    straight = not dose.steps and not dose.boluses and record.dosing.bridge_bolus is None
+    if straight and pb is None and not dead_ml:
+        return _straight(record, dose, band_percent)
+    return _built(record, dose, dead_ml, band_percent=band_percent, pb=pb)
+
+
+def _straight(record: Record, dose: DoseSummary, band_percent: Decimal) -> Curve:
+    """`_built` for the commonest record, one continuous rate and nothing else: the curve is
+    one straight line from the restart. It spares the day-by-day schedule, the bolus table
+    and the columns' loop, half of a curve's cost, and gives the very same `Curve`: the time
+    unit is the minute (no bridge, no lockout), the volume unit the flow's denominator (the
+    lcm `_built` takes, with a dead volume of 0), one breakpoint at 0 with nothing pumped yet
+    and no bolus, and no washout to mark."""
+    band_n, band_d = band_percent.as_integer_ratio()
+    rate_n, rate_d = dose.basal_daily_dose_mcg_per_day.as_integer_ratio()
+    programmed_n, programmed_d = dose.programmed_concentration_mcg_per_ml.as_integer_ratio()
+    flow_n, per_ml = _ratio(
+        rate_n * programmed_d * (100 * band_d + band_n),
+        rate_d * programmed_n * MINUTES_PER_DAY * 100 * band_d,
+    )
+    old_n, old_d = record.refill.previous_concentration.value.as_integer_ratio()
+    new_n, new_d = dose.dispensed_concentration_mcg_per_ml.as_integer_ratio()
+    strengths = math.lcm(old_d, new_d)
+    return Curve(
+        restart=record.visit_time,
+        per_minute=1,
+        per_ml=per_ml,
+        per_mcg=per_ml * strengths,
+        times=(0,),
+        volumes=(0,),
+        rates=(flow_n,),
+        jumps=(0,),
+        dead=0,
+        old=old_n * (strengths // old_d),
+        new=new_n * (strengths // new_d),
+        daily=True,
+    )
+
+
+def _built(
+    record: Record,
+    dose: DoseSummary,
+    dead_ml: Decimal,
+    *,
+    band_percent: Decimal,
+    pb: PatientBolusShare | None,
+) -> Curve:
+    """`curve` for any record: every flow and bolus volume as a ratio in lowest terms first,
+    then units that are common denominators of them all, then the curve in those units."""
+    band_n, band_d = band_percent.as_integer_ratio()
+    factor = (100 * band_d + band_n, 100 * band_d)  # (100 + band) / 100
     restart = record.visit_time
     start = restart.hour * 60 + restart.minute
-    flows: dict[Decimal, Fraction] = {}  # a flex day's few rates recur over the horizon
-
-    def flow(rate: Decimal) -> Fraction:
-        if rate not in flows:
-            flows[rate] = Fraction(rate) / programmed / MINUTES_PER_DAY * factor
-        return flows[rate]
-
-    per_minute: list[tuple[Fraction, Fraction]] = [
-        (Fraction(at), flow(rate)) for at, rate in _basal_changes(record, dose, start)
-    ]
-    bridge = record.dosing.bridge_bolus
-    if bridge is not None:
-        bridge_end = Fraction(bridge.duration.value) * 60
-        bridge_rate = Fraction(bridge.volume.value) / bridge_end * factor
-        after = [(at, rate) for at, rate in per_minute if at <= bridge_end][-1][1]
-        per_minute = [
-            (Fraction(0), bridge_rate),
-            (bridge_end, after),
-            *[(at, rate) for at, rate in per_minute if at > bridge_end],
+    per_minute = _time_unit(record, pb)
+    changes = _flows(record, dose, start=start, per_minute=per_minute, factor=factor)
+    given: list[tuple[int, tuple[int, int]]] = []  # (time, volume in mL) of every bolus
+    for first, bolus_ml in bolus_minutes(record, dose, start):
+        volume = _scaled(bolus_ml, factor)
+        given += [
+            (at * per_minute, volume) for at in range(first, HORIZON_MINUTES, MINUTES_PER_DAY)
         ]
-    boluses: dict[Fraction, Fraction] = {}
-    for at, bolus_ml in _bolus_minutes(record, dose, start):
-        given = Fraction(at)
-        boluses[given] = boluses.get(given, Fraction(0)) + Fraction(bolus_ml) * factor
-    if patient_boluses and dose.patient_bolus is not None:
-        pb_ml = Fraction(dose.patient_bolus.volume_ml) * factor
-        for given in patient_bolus_minutes(dose):
-            boluses[given] = boluses.get(given, Fraction(0)) + pb_ml
-    rate_at = dict(per_minute)
-    points = sorted(set(rate_at) | set(boluses))
-    times: list[Fraction] = []
-    volumes: list[Fraction] = []
-    rates: list[Fraction] = []
-    jumps: list[Fraction] = []
-    volume, rate = Fraction(0), Fraction(0)
-    for point in points:
-        if times:
-            volume += rate * (point - times[-1]) + jumps[-1]
-        rate = rate_at.get(point, rate)
-        times.append(point)
-        volumes.append(volume)
-        rates.append(rate)
-        jumps.append(boluses.get(point, Fraction(0)))
-    dead = Fraction(dead_ml)
-    _mark_washout(times, volumes, rates, jumps, dead)
+    if pb is not None:
+        lockout, lockout_d = pb.lockout_minutes.as_integer_ratio()
+        press = _scaled(pb.volume_ml, factor)
+        presses = press_times(lockout * (per_minute // lockout_d), pb.max_per_day, per_minute)
+        given += [(at, press) for at in presses]
+    dead_n, dead_d = dead_ml.as_integer_ratio()
+    # The volume unit: a common denominator of every bolus and of the dead volume, and fine
+    # enough that each flow moves a whole number of units per time unit.
+    per_ml = math.lcm(
+        per_minute * math.lcm(*{rate_d for _, (_, rate_d) in changes}),
+        dead_d,
+        *{volume_d for _, (_, volume_d) in given},
+    )
+    jump_at: dict[int, int] = {}
+    for at, (volume_n, volume_d) in given:
+        jump_at[at] = jump_at.get(at, 0) + volume_n * (per_ml // volume_d)
+    times, volumes, rates, jumps = _segments(
+        {at: rate_n * (per_ml // (per_minute * rate_d)) for at, (rate_n, rate_d) in changes},
+        jump_at,
+    )
+    dead = dead_n * (per_ml // dead_d)
+    finer = _mark_washout(
+        times, volumes, rates, jumps, dead=dead, horizon=HORIZON_MINUTES * per_minute
+    )
+    old_n, old_d = record.refill.previous_concentration.value.as_integer_ratio()
+    new_n, new_d = dose.dispensed_concentration_mcg_per_ml.as_integer_ratio()
+    strengths = math.lcm(old_d, new_d)
     return Curve(
         restart=restart,
+        per_minute=per_minute * finer,
+        per_ml=per_ml * finer,
+        per_mcg=per_ml * finer * strengths,
         times=tuple(times),
         volumes=tuple(volumes),
         rates=tuple(rates),
         jumps=tuple(jumps),
-        dead_ml=dead,
-        old_mcg_per_ml=Fraction(record.refill.previous_concentration.value),
-        new_mcg_per_ml=Fraction(dose.dispensed_concentration_mcg_per_ml),
+        dead=dead * finer,
+        old=old_n * (strengths // old_d),
+        new=new_n * (strengths // new_d),
+        # The basal changes and the boluses are laid out day by day from the restart; a
+        # bridge, the patient's presses and the old drug's washout are not.
+        daily=record.dosing.bridge_bolus is None and pb is None and dead == 0,
     )
 
 
+def _scaled(value: Decimal, factor: tuple[int, int]) -> tuple[int, int]:
+    """`value` x `factor` as a ratio in lowest terms."""
+    value_n, value_d = value.as_integer_ratio()
+    return _ratio(value_n * factor[0], value_d * factor[1])
+
+
+def _time_unit(record: Record, pb: PatientBolusShare | None) -> int:
+    """Whole minutes, or a fraction of one where a bridge or a lockout ends between two."""
+    per_minute = 1
+    bridge = record.dosing.bridge_bolus
+    if bridge is not None:
+        hours_n, hours_d = bridge.duration.value.as_integer_ratio()
+        per_minute = _ratio(hours_n * 60, hours_d)[1]
+    if pb is not None:
+        per_minute = math.lcm(per_minute, pb.lockout_minutes.as_integer_ratio()[1])
+    return per_minute
+
+
+def _flows(
+    record: Record, dose: DoseSummary, *, start: int, per_minute: int, factor: tuple[int, int]
+) -> list[tuple[int, tuple[int, int]]]:
+    """(time, flow in mL/min as a ratio) at each change of the flow: the basal by clock time,
+    and the bridge bolus running instead of it from the restart."""
+    programmed_n, programmed_d = dose.programmed_concentration_mcg_per_ml.as_integer_ratio()
+    flows: dict[Decimal, tuple[int, int]] = {}  # a flex day's few rates recur over the horizon
+    changes = []
+    for at, rate in basal_changes(record, dose, start):
+        flow = flows.get(rate)
+        if flow is None:
+            rate_n, rate_d = rate.as_integer_ratio()
+            flow = flows[rate] = _ratio(
+                rate_n * programmed_d * factor[0],
+                rate_d * programmed_n * MINUTES_PER_DAY * factor[1],
+            )
+        changes.append((at * per_minute, flow))
+    bridge = record.dosing.bridge_bolus
+    if bridge is None:
+        return changes
+    hours_n, hours_d = bridge.duration.value.as_integer_ratio()
+    end_n, end_d = _ratio(hours_n * 60, hours_d)  # minutes
+    end = end_n * (per_minute // end_d)
+    volume_n, volume_d = bridge.volume.value.as_integer_ratio()
+    bridge_rate = _ratio(volume_n * end_d * factor[0], volume_d * end_n * factor[1])
+    after = [(at, rate) for at, rate in changes if at <= end][-1][1]
+    return [(0, bridge_rate), (end, after), *[(at, rate) for at, rate in changes if at > end]]
+
+
+def _segments(
+    rate_at: dict[int, int], jump_at: dict[int, int]
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """`Curve`'s four columns for a flow that changes to `rate_at[t]` at t, and a bolus
+    `jump_at[t]`."""
+    times: list[int] = []
+    volumes: list[int] = []
+    rates: list[int] = []
+    jumps: list[int] = []
+    volume, rate, jump = 0, 0, 0
+    for point in sorted(rate_at.keys() | jump_at.keys()):
+        if times:
+            volume += rate * (point - times[-1]) + jump
+        rate = rate_at.get(point, rate)
+        jump = jump_at.get(point, 0)
+        times.append(point)
+        volumes.append(volume)
+        rates.append(rate)
+        jumps.append(jump)
+    return times, volumes, rates, jumps
+
+
 def _mark_washout(
-    times: list[Fraction],
-    volumes: list[Fraction],
-    rates: list[Fraction],
-    jumps: list[Fraction],
-    dead_ml: Fraction,
-) -> None:
-    """Add a breakpoint where the old drug runs out inside a flow segment: the drug rate changes
-    there, so a window may start or end on it."""
-    if dead_ml <= 0:
-        return
+    times: list[int],
+    volumes: list[int],
+    rates: list[int],
+    jumps: list[int],
+    *,
+    dead: int,
+    horizon: int,
+) -> int:
+    """Add a breakpoint where the old drug runs out inside a flow segment: the drug rate
+    changes there, so a window may start or end on it. That moment may fall between two time
+    units: then every time and volume is counted in units `finer` times smaller (the rates,
+    volume per time, stay as they are), so that it falls on one. Returns `finer`, 1 when
+    nothing changed."""
+    if dead <= 0:
+        return 1
     for index, (time, volume, rate) in enumerate(zip(times, volumes, rates, strict=True)):
         after_jump = volume + jumps[index]
-        if after_jump >= dead_ml:
-            return  # reached at a breakpoint (or by a bolus) already
-        end = times[index + 1] if index + 1 < len(times) else Fraction(HORIZON_MINUTES)
-        if rate > 0 and after_jump + rate * (end - time) > dead_ml:
-            at = time + (dead_ml - after_jump) / rate
-            times.insert(index + 1, at)
-            volumes.insert(index + 1, dead_ml)
+        if after_jump >= dead:
+            return 1  # reached at a breakpoint (or by a bolus) already
+        end = times[index + 1] if index + 1 < len(times) else horizon
+        if rate > 0 and after_jump + rate * (end - time) > dead:
+            left = dead - after_jump
+            finer = rate // math.gcd(left, rate)
+            if finer > 1:
+                times[:] = [at * finer for at in times]
+                volumes[:] = [pumped * finer for pumped in volumes]
+                jumps[:] = [given * finer for given in jumps]
+            times.insert(index + 1, time * finer + left * finer // rate)
+            volumes.insert(index + 1, dead * finer)
             rates.insert(index + 1, rate)
-            jumps.insert(index + 1, Fraction(0))
-            return
+            jumps.insert(index + 1, 0)
+            return finer
+    return 1

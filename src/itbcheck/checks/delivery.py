@@ -8,6 +8,7 @@ cannot pass because each number alone is within range.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -116,22 +117,36 @@ DELIVERY_DAY_ABOVE_CEILING = CodeInfo(
 
 @dataclass(frozen=True)
 class _Sum:
-    what: str
+    """Boluses added up: `count` of them deliver `drug_mcg`. `kind` says which ("one": bolus
+    `index`; "same": those at `time`, None for no time; "all": the day's); the words are
+    only written for a finding."""
+
+    kind: str
     count: int
     drug_mcg: Decimal
+    index: int = 0
+    time: dt.time | None = None
+
+    @property
+    def what(self) -> str:
+        if self.kind == "one":
+            return f"bolus {self.index + 1}"
+        if self.kind == "same":
+            when = "with no time" if self.time is None else f"at {self.time.strftime('%H:%M')}"
+            return f"{self.count} boluses {when}"
+        return f"all {self.count} boluses of the day"
 
 
 def _bolus_sums(context: CheckContext) -> list[_Sum]:
     """Every bolus alone, those at the same time (or with no time) together, and the day's."""
     boluses = context.dose.boluses
-    sums = [_Sum(f"bolus {b.index + 1}", 1, b.delivered_mcg) for b in boluses]
+    sums = [_Sum("one", 1, b.delivered_mcg, index=b.index) for b in boluses]
     for time in {b.time for b in boluses}:
         same = [b for b in boluses if b.time == time]
-        when = "with no time" if time is None else f"at {time.strftime('%H:%M')}"
         if len(same) > 1:
-            sums.append(_Sum(f"{len(same)} boluses {when}", len(same), _drug(same)))
+            sums.append(_Sum("same", len(same), _drug(same), time=time))
     if len(boluses) > 1:
-        sums.append(_Sum(f"all {len(boluses)} boluses of the day", len(boluses), _drug(boluses)))
+        sums.append(_Sum("all", len(boluses), _drug(boluses)))
     return sums
 
 
@@ -284,45 +299,50 @@ def _peak_hour(context: CheckContext, line: Curve, busiest: Window | None) -> It
     if busiest is None and not presses:
         return
     base = Window(Decimal(0), mean) if busiest is None else busiest
-    hour = Window(base.start, base.drug_mcg + pressed)
-    extra = hour.drug_mcg - mean
+    extra = base.drug_mcg + pressed - mean
+    tier, approved = _judge(context, extra)
+    if tier < Severity.CAUTION:
+        return  # below the bolus levels, whatever the boluses alone found: the sums are spared
     bolus_tier = max(
         (_judge(context, s.drug_mcg)[0] for s in _bolus_sums(context)), default=Severity.NOTE
     )
-    tier, approved = _judge(context, extra)
-    if tier > bolus_tier and tier >= Severity.CAUTION:
-        times = format_number(hour.drug_mcg / mean, 1) if mean else "many"
-        yield finding(
-            DELIVERY_PEAK_HOUR,
-            message=f"{_span(line, hour.start, Decimal(HOUR))}: "
-            f"{format_quantity(hour.drug_mcg, 'mcg')}, {times} times the mean hourly dose of "
-            f"{format_quantity(mean, 'mcg')}"
-            + (
-                f", with {presses} patient bolus{'es' if presses > 1 else ''} "
-                f"({format_quantity(pressed, 'mcg')}) pressed in it"
-                if presses
-                else ""
-            )
-            + (f"; {approved}." if approved else "."),
-            action="Check the flex steps' rates and units (per hour or per day), the bolus "
-            "times and any bridge bolus against the prescription, and reprogram."
-            + (
-                " Check the patient bolus dose and lockout too: the patient may press in the "
-                "busiest hour."
-                if presses
-                else ""
-            ),
-            figures=[
-                Figure("peak_hour_drug", hour.drug_mcg, "mcg"),
-                Figure("mean_hourly_dose", mean, "mcg"),
-                Figure("extra_drug", extra, "mcg"),
-                *([Figure("patient_bolus_drug", pressed, "mcg")] if presses else []),
-            ],
-            severity=tier,
+    if tier <= bolus_tier:
+        return
+    hour = Window(base.start, base.drug_mcg + pressed)
+    times = format_number(hour.drug_mcg / mean, 1) if mean else "many"
+    yield finding(
+        DELIVERY_PEAK_HOUR,
+        message=f"{_span(line, hour.start, Decimal(HOUR))}: "
+        f"{format_quantity(hour.drug_mcg, 'mcg')}, {times} times the mean hourly dose of "
+        f"{format_quantity(mean, 'mcg')}"
+        + (
+            f", with {presses} patient bolus{'es' if presses > 1 else ''} "
+            f"({format_quantity(pressed, 'mcg')}) pressed in it"
+            if presses
+            else ""
         )
+        + (f"; {approved}." if approved else "."),
+        action="Check the flex steps' rates and units (per hour or per day), the bolus "
+        "times and any bridge bolus against the prescription, and reprogram."
+        + (
+            " Check the patient bolus dose and lockout too: the patient may press in the "
+            "busiest hour."
+            if presses
+            else ""
+        ),
+        figures=[
+            Figure("peak_hour_drug", hour.drug_mcg, "mcg"),
+            Figure("mean_hourly_dose", mean, "mcg"),
+            Figure("extra_drug", extra, "mcg"),
+            *([Figure("patient_bolus_drug", pressed, "mcg")] if presses else []),
+        ],
+        severity=tier,
+    )
 
 
 def _steps(context: CheckContext) -> Iterator[Finding]:
+    if not context.dose.steps:
+        return  # a continuous rate has no step to judge
     mean = context.dose.basal_daily_dose_mcg_per_day / 24
     multiple = context.policy.flex.max_rate_multiple
     fast = [s for s in context.dose.steps if s.rate_mcg_per_day / 24 > mean * multiple]
