@@ -97,8 +97,9 @@ class Curve:
 
         Each breakpoint is tried as a window's start, [start, end): a bolus at the start counts,
         one at the end does not; and as its end, the mirror window (start, end] that counts the
-        bolus at its end instead. `_drug` written out in the loop: the breakpoint's own side
-        needs no search, and a call per side was most of the search's time."""
+        bolus at its end instead; and so are the first and the last start allowed. `_drug` is
+        written out in the loop: the breakpoint's own side needs no search, and a call per side
+        was most of the search's time."""
         per = self.per_minute
         width = minutes * per
         first = -(-after.numerator * per // after.denominator)  # ceil(after * per)
@@ -121,7 +122,7 @@ class Curve:
         def charged(volume: int) -> int:  # the drug in `volume` pumped: the old drug first
             return volume * old if volume <= dead else dead * old + (volume - dead) * new
 
-        best: tuple[int, int] | None = None  # (drug, start)
+        best = self._at_the_ends(first, last, width)  # (drug, start)
         for index, point in enumerate(times):
             if point - width > last:
                 break  # this breakpoint and every later one start windows too late
@@ -149,6 +150,18 @@ class Curve:
             return Window(_decimal(after.numerator, after.denominator), Decimal(-1))
         drug, start = best
         return Window(_decimal(start, per), _decimal(drug, self.per_mcg))
+
+    def _at_the_ends(self, first: int, last: int, width: int) -> tuple[int, int] | None:
+        """The better of the windows at the first and the last start allowed. The drug in a
+        window is piecewise linear in its start, so its most is at a start or an end on a
+        breakpoint, or at one of these two: a bridge that runs into the second day can leave
+        the most in the 24 hours that end at hour 48, on no breakpoint."""
+        best = None
+        for start in (first, last) if first <= last else ():
+            drug = self._drug(start + width, with_jump=False) - self._drug(start, with_jump=False)
+            if best is None or drug > best[0]:  # a tie keeps the earlier start, `first`
+                best = (drug, start)
+        return best
 
     def longest_gap(self) -> tuple[Decimal, Decimal]:
         """The longest stretch (start, minutes) with no flow and no bolus."""

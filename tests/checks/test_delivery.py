@@ -45,6 +45,17 @@ CASES: list[Case] = [
         Verdict.STOP,
         ["BRIDGE_INCORRECT", "CATHETER_VOLUME_UNCHECKED", "DELIVERY_DAY_ABOVE_CEILING"],
     ),
+    (
+        "bridge_2000_to_500_0_3_ml_over_26_h_at_950.yaml",
+        Verdict.STOP,
+        [
+            "BRIDGE_INCORRECT",
+            "CATHETER_VOLUME_UNCHECKED",
+            "DELIVERY_DAY_ABOVE_CEILING",
+            "DOSE_ABOVE_RANGE",
+            "DOSE_WORST_CASE_ABOVE_CEILING",
+        ],
+    ),
 ]
 
 
@@ -244,3 +255,17 @@ def test_the_curve_at_either_end_of_the_accuracy_band() -> None:
         for band in (Decimal("14.5"), Decimal("-14.5"))
     ]
     assert [Decimal("549.6"), Decimal("410.4")] == delivered
+
+
+def test_the_busiest_24_hours_may_end_at_the_horizon() -> None:
+    """A bridge running into the second day leaves the most drug in hours 24-48, a window that
+    starts on no breakpoint: 600/13 + 200 + 374300/456 = 1066.987179 mcg from 10:30 (hour 24),
+    derived in the fixture's header."""
+    result = check_file(CHECK_FIXTURES / "bridge_2000_to_500_0_3_ml_over_26_h_at_950.yaml")
+    day = the_finding(result, "DELIVERY_DAY_ABOVE_CEILING")
+    expected = Decimal(600) / 13 + 200 + Decimal(374300) / 456
+    assert (Severity.STOP, expected.quantize(Decimal("0.000001"))) == (
+        day.severity,
+        figures_of(day)["most_in_24_hours"][0].quantize(Decimal("0.000001")),
+    )
+    assert day.message.startswith("1066.9872 mcg in the 24 hours from 10:30 (hour 24 after")
