@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from itbcheck.checks import (
     alarm,
+    bolus,
     bridge,
     concentration,
     delivery,
@@ -40,6 +41,7 @@ CHECKS: tuple[Check, ...] = (
     *alarm.CHECKS,
     *reservoir.CHECKS,
     *schedule.CHECKS,
+    *bolus.CHECKS,
     *delivery.CHECKS,
     *bridge.CHECKS,
     *restart.CHECKS,
