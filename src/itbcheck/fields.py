@@ -151,7 +151,15 @@ ClockTime = Annotated[
 
 def _no_control_characters(text: str) -> str:
     # Escapes such as "\u0000" or a right-to-left override would reach terminals and exports.
-    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text):
+    # ASCII text, nearly every identifier and name, is asked in one call: the only ASCII
+    # characters in Cc or Cf are the controls (0-31, 127), and they are exactly the ASCII
+    # characters `str.isprintable` refuses; the per-character lookup is for the rest.
+    refused = (
+        not text.isprintable()
+        if text.isascii()
+        else any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)
+    )
+    if refused:
         raise PydanticCustomError("control_character", "control characters are not accepted")
     return text
 

@@ -153,9 +153,17 @@ def row_document(
     document: dict[Any, Any] = {}
     problems: list[Problem] = []
     for index, cell in enumerate(cells):
-        if not cell.strip():  # white space only, a no-break or ideographic space included
+        if not cell or cell.isspace():  # white space only, a no-break or ideographic space too
             continue
         kind, sections, name, unit = plan[index]
+        if kind == "text" or (kind == "quantity" and not unit):
+            # Most cells: text, or a quantity whose header gives no unit, taken as written,
+            # which is all `_typed` does with them; spared its call and the kind tests below.
+            target = document
+            for section in sections:
+                target = target.setdefault(section, {})
+            target[name] = cell
+            continue
         value: object = _typed(kind, cell, unit)
         if kind in {"date", "timestamp"}:
             where = ".".join(map(str, (*sections, name)))

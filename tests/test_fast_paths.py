@@ -1,0 +1,158 @@
+"""Issue 14, the per-row cost of a sheet: each fast path gives exactly what the general path
+gives, on values worked out by hand, edge cases included."""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Iterator
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+import itbcheck.checks as registry
+from itbcheck.checks import Check, CheckContext, run_checks
+from itbcheck.dosing import summarise
+from itbcheck.fields import Text
+from itbcheck.findings import Finding, Hazard, Severity
+from itbcheck.policy import load_policy
+from itbcheck.profiles import load_profile
+from itbcheck.reading import load_document
+from itbcheck.records import parse_record
+from itbcheck.reservoir import forecast
+from itbcheck.sheetcolumns import _typed, column_plan, row_document
+from itbcheck.sheetlines import open_quote_problem
+from itbcheck.stages import Stage
+from tests.conftest import EXAMPLES
+
+TEXT = TypeAdapter(Text)
+
+
+def _refused(text: str) -> bool:
+    try:
+        TEXT.validate_python(text)
+    except ValidationError as error:
+        return [item["type"] for item in error.errors()] == ["control_character"]
+    return False
+
+
+def test_ascii_text_is_refused_exactly_for_the_control_characters() -> None:
+    """Of the 128 ASCII characters, written inside a name, exactly 0-31 and 127 (category Cc;
+    ASCII has no Cf) are refused: what the per-character lookup refuses."""
+    refused = {code for code in range(128) if _refused(f"a{chr(code)}b")}
+    by_category = {code for code in range(128) if unicodedata.category(chr(code)) in {"Cc", "Cf"}}
+    assert (set(range(32)) | {127}, by_category) == (refused, refused)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("Zoë Müller", False),  # letters beyond ASCII
+        ("MRN\u00a01", False),  # a no-break space is a separator, not a control
+        ("MRN\u202e1", True),  # right-to-left override, Cf
+        ("MRN\u00851", True),  # next line (NEL), a control outside ASCII
+        ("é\u200b", True),  # zero-width space, Cf
+    ],
+)
+def test_text_beyond_ascii_is_asked_character_by_character(text: str, refused: bool) -> None:
+    """Text with any character beyond ASCII takes the per-character path: format and control
+    characters are refused, letters and separators are not."""
+    assert refused == _refused(text)
+
+
+PLAN = column_plan(
+    [
+        ("patient", "id"),
+        ("refill", "fill_volume"),
+        ("refill", "aspirated_residual"),
+        ("patient", "age_years"),
+    ],
+    [None, None, "mL", None],
+)
+
+
+def test_text_and_unitless_quantity_cells_are_taken_as_written() -> None:
+    """A text cell and a quantity under a header without a unit go in as written; a bare
+    number under 'mL' becomes '3 mL' and an integer column 42, as before."""
+    document, problems = row_document(PLAN, ["MRN-1", "18 mL", "3", "42"])
+    expected = {
+        "patient": {"id": "MRN-1", "age_years": 42},
+        "refill": {"fill_volume": "18 mL", "aspirated_residual": "3 mL"},
+    }
+    assert (expected, []) == (document, problems)
+
+
+@pytest.mark.parametrize("cell", ["MRN-1", "18 mL", "18", " 18 mL ", "Zoë", "=1+1"])
+def test_the_fast_path_is_what_typed_gives_those_cells(cell: str) -> None:
+    """For a text column and a quantity column without a header unit, `_typed` returns the
+    cell unchanged: the fast path that skips it changes nothing."""
+    assert (cell, cell) == (_typed("text", cell, None), _typed("quantity", cell, None))
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\u00a0", "\u3000", " \t "])
+def test_white_space_cells_are_fields_not_given(blank: str) -> None:
+    """Empty and white-space-only cells (no-break and ideographic spaces too) are left out."""
+    assert ({}, []) == row_document(PLAN, [blank, blank, blank, blank])
+
+
+@pytest.mark.parametrize("raw", [b"a,b", b"a,b\n", b"a,b\r\n", b"a,b\r"])
+def test_a_row_of_one_line_has_no_open_quote(raw: bytes) -> None:
+    """A row of one physical line, whatever its line end, spans nothing, bad or not."""
+    assert (None, None) == (
+        open_quote_problem(2, raw, 4, bad=True),
+        open_quote_problem(2, raw, 4, bad=False),
+    )
+
+
+def test_a_bad_row_of_two_lines_names_them() -> None:
+    """A bad row read from lines 2-3 may hide 1 visit on line 3."""
+    problem = open_quote_problem(2, b'a,"b\nc,d\n', 4, bad=True)
+    assert problem is not None
+    assert ("open_quote", "the row spans lines 2-3") == (
+        problem.kind,
+        problem.message.split(":")[0],
+    )
+
+
+def _context(stage: Stage = Stage.AFTER_PROGRAMMING) -> CheckContext:
+    raw = (EXAMPLES / "visit-stop.yaml").read_bytes()
+    record = parse_record(load_document(raw, "visit-stop.yaml"), "visit-stop.yaml", stage)
+    profile = load_profile(record.pump.profile)
+    dose = summarise(record)
+    return CheckContext(
+        record=record,
+        dose=dose,
+        forecast=forecast(record, dose, profile),
+        profile=profile,
+        policy=load_policy(),
+        stage=stage,
+    )
+
+
+ONLY = Finding("ONLY_CHECK", Severity.STOP, Hazard.RECORD, "message", "Call the physician.")
+
+
+def _only(context: CheckContext) -> Iterator[Finding]:
+    yield ONLY
+
+
+def test_the_checks_of_a_stage_follow_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the registry swapped for one check that runs before the fill only, that check is
+    all that runs before the fill, and nothing runs after programming."""
+    context = _context()
+    run_checks(context)  # the full registry's list of checks is known now
+    check = Check("only", _only, (), frozenset({Stage.BEFORE_FILL}))
+    monkeypatch.setattr(registry, "CHECKS", (check,))
+    before = run_checks(dataclasses.replace(context, stage=Stage.BEFORE_FILL))
+    after = run_checks(context)
+    expected = [dataclasses.replace(ONLY, action="Do not inject the drug. Call the physician.")]
+    assert (expected, []) == (before, after)
+
+
+def test_a_finding_whose_action_stays_is_not_copied(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After programming a STOP's action is its own words, so the finding comes out as it was
+    made; a STOP that follows no cause keeps consequence_of None."""
+    check = Check("only", _only, ())
+    monkeypatch.setattr(registry, "CHECKS", (check,))
+    [found] = run_checks(_context())
+    assert (True, None) == (found is ONLY, found.consequence_of)
