@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -23,6 +24,7 @@ from itbcheck.reservoir import forecast
 from itbcheck.sheetcolumns import _typed, column_plan, row_document
 from itbcheck.sheetlines import open_quote_problem
 from itbcheck.stages import Stage
+from itbcheck.units import Kind, Measured, parse_quantity, quantity_parser
 from tests.conftest import EXAMPLES
 
 TEXT = TypeAdapter(Text)
@@ -58,6 +60,62 @@ def test_text_beyond_ascii_is_asked_character_by_character(text: str, refused: b
     """Text with any character beyond ASCII takes the per-character path: format and control
     characters are refused, letters and separators are not."""
     assert refused == _refused(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("\t", "control_character"), (" \u00a0", "blank"), ("a\u202e ", "control_character")],
+)
+def test_a_control_character_is_named_before_blankness(text: str, reason: str) -> None:
+    """A tab is a control character before it is white space; a no-break space alone is
+    blank; a right-to-left override is refused for itself."""
+    with pytest.raises(ValidationError) as error:
+        TEXT.validate_python(text)
+    assert [reason] == [item["type"] for item in error.value.errors()]
+
+
+def _outcome(parse: Callable[..., Measured], *args: object, **kwargs: object) -> Measured | str:
+    try:
+        return parse(*args, **kwargs)
+    except ValueError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "allow_zero", "expected"),
+    [
+        (
+            "2 mg/mL",
+            Kind.CONCENTRATION,
+            False,
+            Measured("2 mg/mL", Decimal(2000), Kind.CONCENTRATION),
+        ),
+        ("20 mcg/h", Kind.DOSE_RATE, True, Measured("20 mcg/h", Decimal(480), Kind.DOSE_RATE)),
+        ("0 mL", Kind.VOLUME, True, Measured("0 mL", Decimal(0), Kind.VOLUME)),
+        ("0 mL", Kind.VOLUME, False, "UnitError: must be greater than zero"),
+        (
+            "5 Mg",
+            Kind.MASS,
+            False,
+            "UnitError: unknown unit 'Mg' (units are case-sensitive: did you mean mg?); "
+            "accepted: d, day, h, hr, mL, mcg, mg, min, ml, ug, µg, μg",
+        ),
+        (18, Kind.VOLUME, True, "UnitError: missing unit: write a volume such as '18 mL'"),
+        (None, Kind.VOLUME, True, "UnitError: expected text with a unit, a volume such as '18 mL'"),
+    ],
+)
+def test_a_field_parser_is_parse_quantity(
+    value: object, kind: Kind, allow_zero: bool, expected: Measured | str
+) -> None:
+    """A record field's own parser gives what `parse_quantity` gives, values and refusals,
+    the first time and again from its cache (2 mg/mL is 2000 mcg/mL, 20 mcg/h 480 mcg/day)."""
+    parse = quantity_parser(kind, allow_zero=allow_zero)
+    general = _outcome(parse_quantity, value, kind, allow_zero=allow_zero)
+    assert (expected, expected, expected) == (
+        general,
+        _outcome(parse, value),
+        _outcome(parse, value),
+    )
 
 
 PLAN = column_plan(
