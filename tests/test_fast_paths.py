@@ -214,3 +214,16 @@ def test_a_finding_whose_action_stays_is_not_copied(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(registry, "CHECKS", (check,))
     [found] = run_checks(_context())
     assert (True, None) == (found is ONLY, found.consequence_of)
+
+
+def test_a_date_cell_is_named_by_its_whole_path_only_when_refused() -> None:
+    """An ISO date goes in as written; '15/01/2027' under since_last_visit.mri.date is refused
+    (its day and month order would be a guess) and named by the column's whole path."""
+    plan = column_plan([("since_last_visit", "mri", "date")])
+    document, _ = row_document(plan, ["2027-01-15"])
+    _, problems = row_document(plan, ["15/01/2027"])
+    expected = (
+        {"since_last_visit": {"mri": {"date": "2027-01-15"}}},
+        [("since_last_visit.mri.date", "date_format", "'15/01/2027'")],
+    )
+    assert expected == (document, [(p.location, p.kind, p.value) for p in problems])
