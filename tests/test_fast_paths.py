@@ -12,6 +12,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 import itbcheck.checks as registry
+from itbcheck.checking import check_document
 from itbcheck.checks import Check, CheckContext, run_checks
 from itbcheck.dosing import summarise
 from itbcheck.fields import Text
@@ -227,3 +228,15 @@ def test_a_date_cell_is_named_by_its_whole_path_only_when_refused() -> None:
         [("since_last_visit.mri.date", "date_format", "'15/01/2027'")],
     )
     assert expected == (document, [(p.location, p.kind, p.value) for p in problems])
+
+
+@pytest.mark.parametrize(
+    ("example", "verdict"),
+    [("visit-clear.yaml", "CLEAR"), ("visit-caution.yaml", "CAUTION"), ("visit-stop.yaml", "STOP")],
+)
+def test_a_result_works_out_its_verdict_once_and_right(example: str, verdict: str) -> None:
+    """The verdict read twice is the worst finding's, each time; a result made anew from it
+    without findings is CLEAR, not the verdict kept by the first."""
+    result = check_document((EXAMPLES / example).read_bytes(), example, load_policy())
+    again = dataclasses.replace(result, findings=())
+    assert (verdict, verdict, "CLEAR") == (result.verdict, result.verdict, again.verdict)
