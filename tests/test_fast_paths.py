@@ -17,7 +17,7 @@ from itbcheck.checks import Check, CheckContext, run_checks
 from itbcheck.dosing import summarise
 from itbcheck.fields import Text
 from itbcheck.findings import Finding, Hazard, Severity
-from itbcheck.policy import load_policy
+from itbcheck.policy import is_one_of, load_policy
 from itbcheck.profiles import load_profile
 from itbcheck.reading import load_document
 from itbcheck.records import parse_record
@@ -240,3 +240,17 @@ def test_a_result_works_out_its_verdict_once_and_right(example: str, verdict: st
     result = check_document((EXAMPLES / example).read_bytes(), example, load_policy())
     again = dataclasses.replace(result, findings=())
     assert (verdict, verdict, "CLEAR") == (result.verdict, result.verdict, again.verdict)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("2 mg/mL", True), ("2000.0 mcg/mL", True), ("500 mcg/mL", True), ("1999.9 mcg/mL", False)],
+)
+def test_a_strength_is_one_of_the_options_by_value(written: str, expected: bool) -> None:
+    """2 mg/mL and 2000.0 mcg/mL are the 2000 mcg/mL option (equal values, other spellings);
+    1999.9 mcg/mL is none of 500 and 2000 mcg/mL, and nothing is one of no options."""
+    options = tuple(
+        parse_quantity(text, Kind.CONCENTRATION) for text in ("500 mcg/mL", "2000 mcg/mL")
+    )
+    value = parse_quantity(written, Kind.CONCENTRATION)
+    assert (expected, False) == (is_one_of(value, options), is_one_of(value, ()))
