@@ -148,7 +148,7 @@ def test_the_fast_path_is_what_typed_gives_those_cells(cell: str) -> None:
     assert (cell, cell) == (_typed("text", cell, None), _typed("quantity", cell, None))
 
 
-@pytest.mark.parametrize("blank", ["", " ", "\u00a0", "\u3000", " \t "])
+@pytest.mark.parametrize("blank", ["", " ", "\u00a0", "\u3000", " \t ", "\x1c\x1f"])
 def test_white_space_cells_are_fields_not_given(blank: str) -> None:
     """Empty and white-space-only cells (no-break and ideographic spaces too) are left out."""
     assert ({}, []) == row_document(PLAN, [blank, blank, blank, blank])
