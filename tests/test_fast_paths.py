@@ -15,6 +15,7 @@ import itbcheck.checks as registry
 from itbcheck.checking import check_document
 from itbcheck.checks import Check, CheckContext, run_checks
 from itbcheck.dosing import summarise
+from itbcheck.exceptions import ConfigurationError, InvalidRecordError
 from itbcheck.fields import Text
 from itbcheck.findings import Finding, Hazard, Severity
 from itbcheck.policy import is_one_of, load_policy
@@ -24,9 +25,9 @@ from itbcheck.records import parse_record
 from itbcheck.reservoir import forecast
 from itbcheck.sheetcolumns import _typed, column_plan, row_document
 from itbcheck.sheetlines import open_quote_problem
-from itbcheck.stages import Stage
+from itbcheck.stages import Stage, staged_action
 from itbcheck.units import Kind, Measured, parse_quantity, quantity_parser
-from tests.conftest import EXAMPLES
+from tests.conftest import CHECK_FIXTURES, EXAMPLES
 
 TEXT = TypeAdapter(Text)
 
@@ -254,3 +255,44 @@ def test_a_strength_is_one_of_the_options_by_value(written: str, expected: bool)
     )
     value = parse_quantity(written, Kind.CONCENTRATION)
     assert (expected, False) == (is_one_of(value, options), is_one_of(value, ()))
+
+
+def _as_before(context: CheckContext) -> list[Finding]:
+    """run_checks as it was written before its fast paths: every check asked its stages, and
+    every finding copied with its staged action."""
+    findings = [
+        found
+        for check in registry.CHECKS
+        if context.stage in check.stages
+        for found in check.run(context)
+    ]
+    staged = [
+        dataclasses.replace(
+            found,
+            action=staged_action(
+                context.stage, found.severity.name, registry._action(found, context)
+            ),
+        )
+        for found in registry.link_consequences(findings, registry._CAUSES)
+    ]
+    return sorted(staged, key=lambda found: -found.severity)
+
+
+FIXTURES = sorted(path.name for path in CHECK_FIXTURES.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+@pytest.mark.parametrize("name", FIXTURES)
+def test_the_registry_gives_what_it_gave_before(name: str, stage: Stage) -> None:
+    """Every check fixture, at both stages where it parses: the same findings, actions,
+    consequences and order as the registry without its fast paths."""
+    raw = (CHECK_FIXTURES / name).read_bytes()
+    try:
+        record = parse_record(load_document(raw, name), name, stage)
+        profile = load_profile(record.pump.profile)
+    except (InvalidRecordError, ConfigurationError):
+        pytest.skip("not a record of a shipped profile at this stage")
+    dose = summarise(record)
+    outlook = forecast(record, dose, profile)
+    context = CheckContext(record, dose, outlook, profile, load_policy(), stage=stage)
+    assert _as_before(context) == run_checks(context)
