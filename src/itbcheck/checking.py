@@ -3,6 +3,7 @@ point; the CLI is one of its clients."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from itbcheck.checks import CheckContext, run_checks
@@ -28,7 +29,9 @@ class CheckResult:
     findings: tuple[Finding, ...]
     stage: Stage = Stage.AFTER_PROGRAMMING  # a before-fill verdict is never the final one
 
-    @property
+    # Read for the audit entry, the visit store and the output of every sheet row: worked out
+    # once, from findings that cannot change (a frozen tuple of frozen findings).
+    @functools.cached_property
     def verdict(self) -> Verdict:
         return verdict_of(self.findings)
 

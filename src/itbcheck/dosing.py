@@ -184,14 +184,15 @@ def summarise(record: Record) -> DoseSummary:
     dispensed = record.refill.dispensed_concentration.value
     programmed = record.refill.programmed_concentration.value
     boluses = bolus_shares(prescription.boluses, dispensed=dispensed, programmed=programmed)
-    prescribed = basal + sum((bolus.programmed_mcg for bolus in boluses), Decimal(0))
+    bolus_daily = sum((bolus.programmed_mcg for bolus in boluses), Decimal(0))
+    prescribed = basal + bolus_daily
     # The pump turns the programmed dose into a flow using the concentration it was told;
     # the patient receives that flow at the concentration actually in the reservoir.
     daily_volume = prescribed / programmed
     since_change = record.visit_time - record.dosing.previous_dose_changed_at
     return DoseSummary(
         basal_daily_dose_mcg_per_day=basal,
-        bolus_daily_dose_mcg_per_day=sum((b.programmed_mcg for b in boluses), Decimal(0)),
+        bolus_daily_dose_mcg_per_day=bolus_daily,
         prescribed_daily_dose_mcg_per_day=prescribed,
         previous_daily_dose_mcg_per_day=record.dosing.previous_daily_dose.value,
         dispensed_concentration_mcg_per_ml=dispensed,

@@ -27,13 +27,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from itbcheck.exceptions import Problem, UnitError
-from itbcheck.units import Kind, Measured, parse_quantity
+from itbcheck.units import Kind, Measured, parse_quantity, quantity_parser
 
 
 def _parsed_as(kind: Kind, *, allow_zero: bool = True) -> PlainValidator:
+    parse = quantity_parser(kind, allow_zero=allow_zero)
+
     def validate(value: object) -> Measured:
         try:
-            return parse_quantity(value, kind, allow_zero=allow_zero)
+            return parse(value)
         except UnitError as error:
             raise PydanticCustomError("quantity", str(error)) from None
 
@@ -151,7 +153,15 @@ ClockTime = Annotated[
 
 def _no_control_characters(text: str) -> str:
     # Escapes such as "\u0000" or a right-to-left override would reach terminals and exports.
-    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text):
+    # ASCII text, nearly every identifier and name, is asked in one call: the only ASCII
+    # characters in Cc or Cf are the controls (0-31, 127), and they are exactly the ASCII
+    # characters `str.isprintable` refuses; the per-character lookup is for the rest.
+    refused = (
+        not text.isprintable()
+        if text.isascii()
+        else any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)
+    )
+    if refused:
         raise PydanticCustomError("control_character", "control characters are not accepted")
     return text
 
@@ -167,11 +177,16 @@ def _not_blank(text: str) -> str:
     return text
 
 
+def _plain_text(text: str) -> str:
+    # One validator, the two rules in their order: a text with a control character is refused
+    # for that, whether or not it is blank too, as when they were two validators in a row.
+    return _not_blank(_no_control_characters(text))
+
+
 Text = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200),
-    AfterValidator(_no_control_characters),
-    AfterValidator(_not_blank),
+    AfterValidator(_plain_text),
 ]
 ProfileName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 

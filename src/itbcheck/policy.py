@@ -235,4 +235,7 @@ def load_policy(path: Path | None = None) -> Policy:
 
 
 def is_one_of(value: Measured, options: tuple[Measured, ...]) -> bool:
-    return any(value.value == option.value for option in options)
+    # `in` over a list rather than any() over a generator: three checks ask on every row. The
+    # same answer: `in` also takes an identical object as equal, which differs from == only
+    # for NaN, and no quantity is NaN (units.parse_quantity refuses it).
+    return value.value in [option.value for option in options]

@@ -38,10 +38,13 @@ class Forecast:
         return self.daily_volume_ml_per_day * (100 + self.accuracy_band_percent) / 100
 
 
+_ZERO = Decimal(0)  # made once: four dates a row compare with it
+
+
 def _days(volume: Decimal, daily: Decimal | None) -> Decimal | None:
     if daily is None or daily <= 0:
         return None
-    return max(volume, Decimal(0)) / daily
+    return max(volume, _ZERO) / daily
 
 
 def alarm_volume(record: Record, profile: PumpProfile) -> Decimal:

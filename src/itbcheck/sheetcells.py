@@ -130,12 +130,12 @@ def _declared(cell: str, kind: str, date_format: str) -> str | None:
 
 
 def date_cell(
-    cell: str, kind: str, where: str, dialect: SheetDialect
+    cell: str, kind: str, path: tuple[str | int, ...], dialect: SheetDialect
 ) -> tuple[str, Problem | None]:
-    """A date or timestamp cell: as written when ISO; converted to ISO when written in the
-    clinic's declared format; refused when written as a spreadsheet shows dates otherwise,
-    because its day and month order would be a guess. A timestamp converted so has no time
-    zone, which the record then asks for."""
+    """A date or timestamp cell of the column at `path`: as written when ISO; converted to ISO
+    when written in the clinic's declared format; refused when written as a spreadsheet shows
+    dates otherwise, because its day and month order would be a guess. A timestamp converted
+    so has no time zone, which the record then asks for."""
     if _ISO_DATE.match(cell):
         return cell, None
     if dialect.date_format is not None:
@@ -157,6 +157,7 @@ def date_cell(
             + (" HH:MM" if kind == "timestamp" else "")
             + f", nor as {example}"
         )
+    where = ".".join(map(str, path))  # named only for a problem: most dates are ISO already
     return cell, Problem(where, message, shown(cell), "date_format")
 
 

@@ -153,13 +153,16 @@ def row_document(
     document: dict[Any, Any] = {}
     problems: list[Problem] = []
     for index, cell in enumerate(cells):
-        if not cell.strip():  # white space only, a no-break or ideographic space included
+        if not cell or cell.isspace():  # white space only, a no-break or ideographic space too
             continue
         kind, sections, name, unit = plan[index]
-        value: object = _typed(kind, cell, unit)
+        value: object = cell
+        # Most cells are text, or a quantity whose header gives no unit: taken as written,
+        # which is all `_typed` does with them, so they are spared its call and the tests below.
+        if kind != "text" and (kind != "quantity" or unit):
+            value = _typed(kind, cell, unit)
         if kind in {"date", "timestamp"}:
-            where = ".".join(map(str, (*sections, name)))
-            value, problem = date_cell(cell, kind, where, dialect)
+            value, problem = date_cell(cell, kind, (*sections, name), dialect)
             if problem is not None:
                 problems.append(problem)
                 continue
@@ -174,7 +177,9 @@ def row_document(
                 continue
         target = document
         for section in sections:
-            target = target.setdefault(section, {})
+            if section not in target:  # not setdefault: it would build a dict to throw away
+                target[section] = {}
+            target = target[section]
         target[name] = value
     overrides = document.get("overrides")
     if isinstance(overrides, dict) and all(isinstance(key, int) for key in overrides):

@@ -31,10 +31,10 @@ def open_quote_problem(first: int, raw: bytes, columns: int, *, bad: bool) -> Pr
     """For a CSV row spanning more than one line: the lines it spans and how many visits they
     may hide. Given for a `bad` row whatever its lines hold; for a row that parsed, only when a
     line after its first looks like a row of its own. None for a row of one line."""
+    if b"\n" not in raw.removesuffix(b"\n"):
+        return None  # one line, as almost every row is: no need to split it into lines
     lines = physical_lines(raw)
     after = [line for line in lines[1:] if line.strip()]
-    if len(lines) < 2:
-        return None
     if not bad and not any(_looks_like_a_row(line, columns) for line in after):
         return None
     last = first + len(lines) - 1

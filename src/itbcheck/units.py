@@ -12,8 +12,9 @@ The allowlist is closed, so pint's answers for every spelling are computed once,
 into `data/unit_factors.txt` (`factor_table_text()` writes it; a test recomputes it with pint
 and compares). A check reads that table instead of importing pint, which costs more than the
 whole rest of a check; a spelling missing from the table would still be asked of pint. Each
-distinct quantity text is parsed once per process (`_parse_text`), so a sheet of many rows
-does not repeat the work for `"2000 mcg/mL"` on every row.
+distinct quantity text is parsed once per process (`_parse_text`, and once per record field
+type by its `quantity_parser`), so a sheet of many rows does not repeat the work for
+`"2000 mcg/mL"` on every row.
 
 Numbers are `Decimal` throughout so that a limit at 800 mcg/day compares exactly, whatever
 spelling the dose was written in.
@@ -25,6 +26,7 @@ import enum
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from importlib import resources
@@ -217,6 +219,23 @@ def parse_quantity(text: object, kind: Kind, *, allow_zero: bool = True) -> Meas
     if isinstance(text, int | float | Decimal) and not isinstance(text, bool):
         raise UnitError(f"missing unit: write {kind.example}")
     raise UnitError(f"expected text with a unit, {kind.example}")
+
+
+def quantity_parser(kind: Kind, *, allow_zero: bool = True) -> Callable[[object], Measured]:
+    """`parse_quantity` for one kind, for a record field that parses a value of it on every
+    row: the same values and the same errors, from a cache keyed by the text alone (the kind
+    and `allow_zero` are fixed), so a row's quantities do not each hash the kind again."""
+
+    @functools.lru_cache(maxsize=1024)
+    def parse_text(text: str) -> Measured:
+        return _parse_text.__wrapped__(text, kind, allow_zero)
+
+    def parse(text: object) -> Measured:
+        if type(text) is str:
+            return parse_text(text)
+        return parse_quantity(text, kind, allow_zero=allow_zero)  # refused, with its reason
+
+    return parse
 
 
 # Bounded, so a sheet of all-different quantities cannot grow memory without limit; a refusal

@@ -3,6 +3,7 @@ none stops at the first problem."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from itbcheck.checks import (
@@ -59,18 +60,35 @@ def run_checks(context: CheckContext) -> list[Finding]:
     """All findings of the checks that run at the context's stage, worst first, then in
     registry order; each linked to the STOP it follows from, and its action worded for the
     stage."""
-    findings = [
-        found for check in CHECKS if context.stage in check.stages for found in check.run(context)
-    ]
+    findings: list[Finding] = []
+    for run in _runs_at(context.stage):
+        findings.extend(run(context))
     linked = link_consequences(findings, _CAUSES)
-    staged = [
-        replace(
-            found,
-            action=staged_action(context.stage, found.severity.name, _action(found, context)),
-        )
-        for found in linked
-    ]
+    staged = []
+    for found in linked:
+        action = staged_action(context.stage, found.severity.name, _action(found, context))
+        # Most findings keep their action word for word (after programming, always): a copy
+        # equal to the finding would only cost a `replace`.
+        staged.append(found if action == found.action else replace(found, action=action))
     return sorted(staged, key=lambda found: -found.severity)
+
+
+# The check functions that run at each stage, in registry order, with the registry they were
+# read from: worked out once instead of asking every check its stages on every record, and
+# read again whenever `CHECKS` is another tuple (a tool may swap in timed checks).
+_RUNNABLE: dict[
+    Stage, tuple[tuple[Check, ...], tuple[Callable[[CheckContext], Iterable[Finding]], ...]]
+] = {}
+
+
+def _runs_at(stage: Stage) -> tuple[Callable[[CheckContext], Iterable[Finding]], ...]:
+    known = _RUNNABLE.get(stage)
+    if known is None or known[0] is not CHECKS:
+        known = _RUNNABLE[stage] = (
+            CHECKS,
+            tuple(check.run for check in CHECKS if stage in check.stages),
+        )
+    return known[1]
 
 
 def _action(found: Finding, context: CheckContext) -> str:
@@ -85,6 +103,8 @@ def link_consequences(
     """Each finding whose code follows from a code that is a STOP here, marked as that STOP's
     consequence (the first such cause in registry order). Severity is never changed."""
     stops = [found.code for found in findings if found.severity is Severity.STOP]
+    if not stops:
+        return list(findings)  # nothing follows from a STOP that is not there
     linked = []
     for found in findings:
         causes = causes_of.get(found.code, ())

@@ -89,9 +89,12 @@ def check_concentration_match(context: CheckContext) -> Iterator[Finding]:
 def check_concentration_strength(context: CheckContext) -> Iterator[Finding]:
     dispensed = context.record.refill.dispensed_concentration
     policy = context.policy.concentration
+    screening = is_one_of(dispensed, policy.screening)
+    if not screening and is_one_of(dispensed, policy.standard):
+        return  # a standard strength, most rows: nothing to format
     shown = format_quantity(dispensed.value, "mcg/mL")
     figure = Figure("dispensed_concentration", dispensed.value, "mcg/mL")
-    if is_one_of(dispensed, policy.screening):
+    if screening:
         yield finding(
             CONCENTRATION_SCREENING,
             message=f"{shown} is a screening strength, not a refill strength.",

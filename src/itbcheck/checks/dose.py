@@ -167,8 +167,6 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     typical_min, typical_max, band = context.policy.dose_range(context.record.patient.age_years)
     low, high = typical_min.value, typical_max.value
     ceiling = context.policy.daily_dose.hard_ceiling.value
-    band_note = "" if band == "adult" else f" (age band {band})"
-    shown = format_quantity(dose, "mcg/day")
     # Against the ceiling: the most the patient can receive, every allowed patient bolus given
     # (the same as the prescribed dose without patient boluses).
     most = context.dose.most_daily_dose_mcg_per_day
@@ -192,6 +190,8 @@ def check_daily_dose_range(context: CheckContext) -> Iterator[Finding]:
     yield from _worst_case_above_ceiling(context, most, ceiling)
     if dose == 0 or low <= dose <= high:
         return  # a stopped pump is its own finding (PUMP_STOP_*)
+    band_note = "" if band == "adult" else f" (age band {band})"
+    shown = format_quantity(dose, "mcg/day")
     above = dose > high
     info = DOSE_ABOVE_RANGE if above else DOSE_BELOW_RANGE
     bound = high if above else low

@@ -152,6 +152,8 @@ def check_refill_date(context: CheckContext) -> Iterator[Finding]:
     limit = refill_due_by(outlook, margin)
     if nominal is None or limit is None:
         return  # nothing flows, nothing runs out; stopping the pump is its own finding
+    if worst is not None and appointment <= limit:
+        return  # most rows: a verified band and a refill in time, so no figures to build
     figures = [
         Figure("fill_volume", outlook.fill_volume_ml, "mL"),
         Figure("alarm_volume", outlook.alarm_volume_ml, "mL"),
@@ -239,8 +241,10 @@ def check_end_of_service(context: CheckContext) -> Iterator[Finding]:
     recorded end of service, the earliest one is the ERI plus the policy's
     eri_to_end_of_service (whole days, rounded down: an earlier stop is the worse case)."""
     record = context.record
-    visit, refill = record.visit_time.date(), record.next_refill
     end, eri = record.pump.end_of_service, record.pump.elective_replacement
+    if end is None and eri is None:
+        return  # most pumps show neither date: nothing to compare or work out
+    visit, refill = record.visit_time.date(), record.next_refill
     lag = int(context.policy.service.eri_to_end_of_service.value // 24)
     estimated = end is None and eri is not None
     if end is None and eri is not None:

@@ -124,7 +124,8 @@ def check_residual(context: CheckContext) -> Iterator[Finding]:
     threshold = trusted(profile.residual_gap_threshold)
     capacity = trusted(profile.reservoir_capacity)
     gap = expected.value - aspirated.value
-    figures = [_ml("expected_residual", expected.value), _ml("aspirated_residual", aspirated.value)]
+    # Made into figures only for a finding: most residuals are within the threshold.
+    residuals = (("expected_residual", expected.value), ("aspirated_residual", aspirated.value))
     if threshold is None:
         yield finding(
             RESIDUAL_GAP,
@@ -134,7 +135,7 @@ def check_residual(context: CheckContext) -> Iterator[Finding]:
             f"judged: profile {profile.name} has no verified residual-gap threshold.",
             action="Compare the residual by hand with the manufacturer's guidance, and have "
             "biomedical engineering verify the profile.",
-            figures=figures,
+            figures=[_ml(*pair) for pair in residuals],
         )
     elif gap.copy_abs() > threshold.value:
         less = gap > 0
@@ -157,7 +158,11 @@ def check_residual(context: CheckContext) -> Iterator[Finding]:
                 else "Do not restart at the full dose. Assess for withdrawal; interrogate the "
                 "pump for a stall or occlusion; call the physician."
             ),
-            figures=[*figures, _ml("gap", gap.copy_abs()), _ml("threshold", threshold.value)],
+            figures=[
+                *(_ml(*pair) for pair in residuals),
+                _ml("gap", gap.copy_abs()),
+                _ml("threshold", threshold.value),
+            ],
         )
     if capacity is not None and threshold is not None:
         yield from _near_full(

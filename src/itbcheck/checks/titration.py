@@ -101,6 +101,14 @@ def _percent(value: Decimal) -> Figure:
     return Figure("change", value, "%")
 
 
+def _doses(previous: Decimal, new: Decimal) -> list[Figure]:
+    # Built only for a finding: most rows change the dose within every limit.
+    return [
+        Figure("previous_daily_dose", previous, "mcg/day"),
+        Figure("prescribed_daily_dose", new, "mcg/day"),
+    ]
+
+
 def increase_limit_percent(context: CheckContext) -> tuple[Decimal, str]:
     """The allowed increase for this patient, and why that limit applies."""
     policy = context.policy.increase
@@ -120,12 +128,10 @@ def check_increase(context: CheckContext) -> Iterator[Finding]:
     if new <= previous:
         return
     limit, basis = increase_limit_percent(context)
-    doses = [
-        Figure("previous_daily_dose", previous, "mcg/day"),
-        Figure("prescribed_daily_dose", new, "mcg/day"),
-        Figure("limit", limit, "%"),
-    ]
     change = context.dose.change_percent
+    if change is not None and change <= limit:
+        return  # most increases: within the limit, so no figures to build
+    doses = [*_doses(previous, new), Figure("limit", limit, "%")]
     if change is None:
         if is_documented_restart_from_zero(context):
             return  # the restart check judges it against the dose before the interruption
@@ -139,8 +145,6 @@ def check_increase(context: CheckContext) -> Iterator[Finding]:
             "physician supervision: restarts at a full dose have caused overdose within hours.",
             figures=doses,
         )
-        return
-    if change <= limit:
         return
     refill = refill_limit(context)
     if refill is not None and change <= refill.percent:
@@ -174,13 +178,12 @@ def check_change_window(context: CheckContext) -> Iterator[Finding]:
     hours = dose.hours_since_last_change
     window = context.policy.changes.window.value
     record = context.record
-    since = Figure("hours_since_last_change", hours, "h")
     if hours < 0:
         yield finding(
             RECORD_TIMES_OUT_OF_ORDER,
             message=f"previous_dose_changed_at is {format_number(-hours, 1)} h after visit_time.",
             action="Correct the visit time or the time of the last dose change, then check again.",
-            figures=[since],
+            figures=[Figure("hours_since_last_change", hours, "h")],
         )
         return
     changes = (
@@ -199,20 +202,17 @@ def check_change_window(context: CheckContext) -> Iterator[Finding]:
             f"{format_number(window)} h.",
             action="Keep the current dose; make the change once "
             f"{format_number(window)} h have passed since the last one.",
-            figures=[since, Figure("window", window, "h")],
+            figures=[Figure("hours_since_last_change", hours, "h"), Figure("window", window, "h")],
         )
 
 
 def check_decrease(context: CheckContext) -> Iterator[Finding]:
     new = context.dose.prescribed_daily_dose_mcg_per_day
     previous = context.dose.previous_daily_dose_mcg_per_day
-    doses = [
-        Figure("previous_daily_dose", previous, "mcg/day"),
-        Figure("prescribed_daily_dose", new, "mcg/day"),
-    ]
-    reason = context.record.dosing.change_reason
-    was = format_quantity(previous, "mcg/day")
     if new == 0:
+        doses = _doses(previous, new)
+        reason = context.record.dosing.change_reason
+        was = format_quantity(previous, "mcg/day")
         if reason is None:
             yield finding(
                 PUMP_STOP_WITHOUT_REASON,
@@ -241,7 +241,7 @@ def check_decrease(context: CheckContext) -> Iterator[Finding]:
             f"is {format_number(change, 1)} %, a larger decrease than {format_number(limit)} %.",
             action="Confirm the decrease with the prescriber and watch for withdrawal signs: "
             "returning spasticity, itching, fever, low blood pressure.",
-            figures=[*doses, _percent(change), Figure("limit", limit, "%")],
+            figures=[*_doses(previous, new), _percent(change), Figure("limit", limit, "%")],
         )
 
 
