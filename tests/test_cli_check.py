@@ -390,3 +390,23 @@ def test_control_characters_in_text_fields_are_refused(text: str, tmp_path: Path
     result = run_cli("check", str(_write(tmp_path, _with(("patient", "id"), text))))
     assert ExitCode.INVALID_RECORD == result.exit_code
     assert "patient.id: control characters are not accepted" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Pump refilled\u2028Dr Smith", "line and paragraph separators are not accepted"),
+        ("Reason one\u2029Reason two", "line and paragraph separators are not accepted"),
+        ("MRN\ue000123", "private-use characters are not accepted"),
+    ],
+)
+def test_line_separators_and_private_use_characters_are_refused(
+    text: str, message: str, tmp_path: Path
+) -> None:
+    """A Unicode line or paragraph separator would split one text into two lines of a table
+    or report, and a private-use character reads as nothing: both are refused, by name."""
+    result = run_cli("check", str(_write(tmp_path, _with(("patient", "id"), text))))
+    assert (ExitCode.INVALID_RECORD, True) == (
+        result.exit_code,
+        f"patient.id: {message}" in result.stderr,
+    )

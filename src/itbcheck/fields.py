@@ -156,13 +156,24 @@ def _no_control_characters(text: str) -> str:
     # ASCII text, nearly every identifier and name, is asked in one call: the only ASCII
     # characters in Cc or Cf are the controls (0-31, 127), and they are exactly the ASCII
     # characters `str.isprintable` refuses; the per-character lookup is for the rest.
-    refused = (
-        not text.isprintable()
-        if text.isascii()
-        else any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)
-    )
-    if refused:
+    if text.isascii():
+        if not text.isprintable():
+            raise PydanticCustomError("control_character", "control characters are not accepted")
+        return text
+    categories = {unicodedata.category(ch) for ch in text}
+    if categories & {"Cc", "Cf"}:
         raise PydanticCustomError("control_character", "control characters are not accepted")
+    # A line or paragraph separator (U+2028, U+2029) breaks the line in a terminal table, a
+    # printed report or any reader that splits lines, so one text would read as two; a
+    # private-use character shows as nothing anyone can read. Neither belongs in a record.
+    if categories & {"Zl", "Zp"}:
+        raise PydanticCustomError(
+            "line_separator", "line and paragraph separators are not accepted"
+        )
+    if "Co" in categories:
+        raise PydanticCustomError(
+            "private_use_character", "private-use characters are not accepted"
+        )
     return text
 
 
