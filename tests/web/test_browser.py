@@ -128,12 +128,20 @@ def _type_visit(driver: WebDriver, values: dict[str, str]) -> None:
 
 def _submit(driver: WebDriver, css: str = "button.primary") -> str:
     """Click a submit button and wait for the next page; its text."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, css).click()
+    try:
+        driver.find_element(By.CSS_SELECTOR, css).click()
+    except WebDriverException as error:
+        # chromedriver looks at the button again after the click; when the new page has
+        # already replaced it, it reports this. The click went through: the wait for the old
+        # page to go, below, fails the test if it did not.
+        if "does not belong to the document" not in str(error):
+            raise
     WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
     # The old page is gone as soon as the new one starts; read it only once it has loaded, or a
     # node can vanish under the read ("does not belong to the document") on a busy machine.
