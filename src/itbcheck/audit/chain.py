@@ -61,16 +61,20 @@ def sealed_line(
     fields: Mapping[str, Any], *, seq: int, prev_hash: str
 ) -> tuple[dict[str, Any], bytes]:
     """`sealed`, and its canonical line, encoding the entry once: keys sort around "hash", so
-    the line is the members before it, then the hash, then the members after it."""
-    entry = {k: v for k, v in fields.items() if k != "hash"} | {"seq": seq, "prev_hash": prev_hash}
+    the line is the members before it, then the hash, then the members after it.
+
+    The unsealed entry's canonical form is what is hashed; the members before "hash" are its
+    first bytes (sorted keys: they encode alike alone or with the rest), so encoding those few
+    (the event, the command, the codes) tells where the hash goes, and the many members after
+    it are encoded once, not a second time in a dict of their own."""
+    entry = {**fields, "seq": seq, "prev_hash": prev_hash}
+    entry.pop("hash", None)  # the order of the other keys stays as it was
+    whole = canonical(entry)
     before = canonical({k: v for k, v in entry.items() if k < "hash"})[1:-1]
-    after = canonical({k: v for k, v in entry.items() if k > "hash"})[1:-1]
-
-    def line(*members: bytes) -> bytes:
-        return b"{" + b",".join(member for member in members if member) + b"}"
-
-    entry["hash"] = hashlib.sha256(line(before, after)).hexdigest()
-    return entry, line(before, b'"hash":"' + entry["hash"].encode() + b'"', after)
+    after = whole[len(before) + 1 : -1].removeprefix(b",") if before else whole[1:-1]
+    entry["hash"] = hashlib.sha256(whole).hexdigest()
+    seal = b'"hash":"' + entry["hash"].encode() + b'"'
+    return entry, b"{" + b",".join([member for member in (before, seal, after) if member]) + b"}"
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
