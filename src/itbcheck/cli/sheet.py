@@ -107,12 +107,14 @@ class _Run:
         result, code = result_of(outcome)
         self.counts[result] = self.counts.get(result, 0) + 1
         self.codes.add(code)
-        visit = visit_of(outcome, document)
+        # A CLEAR row has no line in the human table, so nothing to name it by either.
         if not self.human:
             from itbcheck.output import compact_json
 
+            visit = visit_of(outcome, document)
             self.pending.append(compact_json(row_document(outcome, source, line, visit)) + "\n")
         elif result != "CLEAR":
+            visit = visit_of(outcome, document)
             self.pending.append("\n".join(table_lines(outcome, line, visit)) + "\n")
         if len(self.batch) >= BATCH_ROWS or time.monotonic() - self.since >= BATCH_SECONDS:
             self.flush()
