@@ -317,10 +317,22 @@ _PREV = "0" * 64
             b'"event":"e"',
             b'"prev_hash":"' + _PREV.encode() + b'","seq":7',
         ),
-        # a nested "hash" before the entry's own stays where it is
+        # another empty "hash", before the entry's own: encoded in two parts, same bytes
         (
             {"data": {"hash": ""}, "event": "e"},
             b'"data":{"hash":""},"event":"e"',
+            b'"prev_hash":"' + _PREV.encode() + b'","seq":7',
+        ),
+        # another empty "hash", after it
+        (
+            {"event": "e", "z": [{"hash": ""}]},
+            b'"event":"e"',
+            b'"prev_hash":"' + _PREV.encode() + b'","seq":7,"z":[{"hash":""}]',
+        ),
+        # a nested "hash" that is not empty, and a string that reads "hash":"" (escaped)
+        (
+            {"data": {"hash": "x"}, "event": 'say "hash":""'},
+            b'"data":{"hash":"x"},"event":"say \\"hash\\":\\"\\""',
             b'"prev_hash":"' + _PREV.encode() + b'","seq":7',
         ),
     ],

@@ -63,16 +63,34 @@ def sealed_line(
     """`sealed`, and its canonical line, encoding the entry once: keys sort around "hash", so
     the line is the members before it, then the hash, then the members after it.
 
-    The unsealed entry's canonical form is what is hashed; the members before "hash" are its
-    first bytes (sorted keys: they encode alike alone or with the rest), so encoding those few
-    (the event, the command, the codes) tells where the hash goes, and the many members after
-    it are encoded once, not a second time in a dict of their own."""
+    The entry is encoded with an empty "hash", which the sorted keys put in its place; the
+    bytes without that member are the unsealed entry's canonical form, the ones hashed, and
+    the line is the same bytes with the hash written into it. Nothing else can read
+    `"hash":""`: a string holds its quotes escaped, so only another object with an empty
+    "hash" could, and such an entry (none itbcheck writes) is encoded in two parts instead."""
     entry = {**fields, "seq": seq, "prev_hash": prev_hash}
-    entry.pop("hash", None)  # the order of the other keys stays as it was
+    entry.pop("hash", None)  # the order of the other keys stays as it was, "hash" comes last
+    entry["hash"] = ""
     whole = canonical(entry)
+    if whole.count(_EMPTY_HASH) != 1:
+        return _sealed_in_parts(entry)
+    at = whole.index(_EMPTY_HASH)
+    rest = at + len(_EMPTY_HASH)  # "seq" and "prev_hash" sort after "hash": a comma follows
+    entry["hash"] = hashlib.sha256(whole[:at] + whole[rest + 1 :]).hexdigest()
+    return entry, whole[:at] + b'"hash":"' + entry["hash"].encode() + b'"' + whole[rest:]
+
+
+_EMPTY_HASH = b'"hash":""'
+
+
+def _sealed_in_parts(entry: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """`sealed_line` for an entry that holds another empty "hash": the members before and
+    after the entry's own, encoded apart."""
+    del entry["hash"]
     before = canonical({k: v for k, v in entry.items() if k < "hash"})[1:-1]
-    after = whole[len(before) + 1 : -1].removeprefix(b",") if before else whole[1:-1]
-    entry["hash"] = hashlib.sha256(whole).hexdigest()
+    after = canonical({k: v for k, v in entry.items() if k > "hash"})[1:-1]
+    unsealed = b"{" + b",".join([member for member in (before, after) if member]) + b"}"
+    entry["hash"] = hashlib.sha256(unsealed).hexdigest()
     seal = b'"hash":"' + entry["hash"].encode() + b'"'
     return entry, b"{" + b",".join([member for member in (before, seal, after) if member]) + b"}"
 
