@@ -65,9 +65,10 @@ def sealed_line(
 
     The entry is encoded with an empty "hash", which the sorted keys put in its place; the
     bytes without that member are the unsealed entry's canonical form, the ones hashed, and
-    the line is the same bytes with the hash written into it. Nothing else can read
-    `"hash":""`: a string holds its quotes escaped, so only another object with an empty
-    "hash" could, and such an entry (none itbcheck writes) is encoded in two parts instead."""
+    the line is the same bytes with the hash written into it. Those bytes must occur once: a
+    string holds its quotes escaped, so only something itbcheck never writes (another object
+    with an empty "hash", a key with a quote in it) could repeat them, and such an entry is
+    encoded in two parts instead."""
     entry = {**fields, "seq": seq, "prev_hash": prev_hash}
     entry.pop("hash", None)  # the order of the other keys stays as it was, "hash" comes last
     entry["hash"] = ""
