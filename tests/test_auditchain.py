@@ -329,6 +329,12 @@ _PREV = "0" * 64
             b'"event":"e"',
             b'"prev_hash":"' + _PREV.encode() + b'","seq":7,"z":[{"hash":""}]',
         ),
+        # a key with a quote in it, escaped into the bytes of an empty "hash": in two parts
+        (
+            {"event": "e", 'x"hash': ""},
+            b'"event":"e"',
+            b'"prev_hash":"' + _PREV.encode() + b'","seq":7,"x\\"hash":""',
+        ),
         # a nested "hash" that is not empty, and a string that reads "hash":"" (escaped)
         (
             {"data": {"hash": "x"}, "event": 'say "hash":""'},
