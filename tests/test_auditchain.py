@@ -4,6 +4,7 @@ how a torn last line is kept and quarantined."""
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import json
 import random
@@ -19,7 +20,9 @@ from itbcheck.audit.chain import (
     Resume,
     append,
     canonical,
+    entry_hash,
     sealed,
+    sealed_line,
     verify,
 )
 from itbcheck.audit.sign import checkpoint, checkpoint_problem
@@ -292,3 +295,62 @@ def test_point_13_an_unlinked_or_edited_last_line_is_never_accepted(
     append(path, _fields(4))
     after = verify(path.read_bytes())
     assert (False, 4, False, 4) == (before.ok, before.bad_line, after.ok, after.bad_line)
+
+
+_PREV = "0" * 64
+
+
+@pytest.mark.parametrize(
+    ("fields", "before", "after"),
+    [
+        # members on both sides of "hash": the usual entry
+        (
+            {"schema": 1, "event": "e"},
+            b'"event":"e"',
+            b'"prev_hash":"' + _PREV.encode() + b'","schema":1,"seq":7',
+        ),
+        # nothing sorts before "hash": the line starts with it
+        ({"schema": 1}, b"", b'"prev_hash":"' + _PREV.encode() + b'","schema":1,"seq":7'),
+        # a "hash" in the fields is not the entry's: it is replaced, not kept
+        (
+            {"hash": "x", "event": "e"},
+            b'"event":"e"',
+            b'"prev_hash":"' + _PREV.encode() + b'","seq":7',
+        ),
+        # another empty "hash", before the entry's own: encoded in two parts, same bytes
+        (
+            {"data": {"hash": ""}, "event": "e"},
+            b'"data":{"hash":""},"event":"e"',
+            b'"prev_hash":"' + _PREV.encode() + b'","seq":7',
+        ),
+        # another empty "hash", after it
+        (
+            {"event": "e", "z": [{"hash": ""}]},
+            b'"event":"e"',
+            b'"prev_hash":"' + _PREV.encode() + b'","seq":7,"z":[{"hash":""}]',
+        ),
+        # a key with a quote in it, escaped into the bytes of an empty "hash": in two parts
+        (
+            {"event": "e", 'x"hash': ""},
+            b'"event":"e"',
+            b'"prev_hash":"' + _PREV.encode() + b'","seq":7,"x\\"hash":""',
+        ),
+        # a nested "hash" that is not empty, and a string that reads "hash":"" (escaped)
+        (
+            {"data": {"hash": "x"}, "event": 'say "hash":""'},
+            b'"data":{"hash":"x"},"event":"say \\"hash\\":\\"\\""',
+            b'"prev_hash":"' + _PREV.encode() + b'","seq":7',
+        ),
+    ],
+)
+def test_sealed_line_puts_the_hash_between_the_sorted_members(
+    fields: dict[str, Any], before: bytes, after: bytes
+) -> None:
+    """The line is the members before "hash", the hash of the entry without it, the rest."""
+    unsealed = b"{" + b",".join(member for member in (before, after) if member) + b"}"
+    digest = hashlib.sha256(unsealed).hexdigest()
+    seal = b'"hash":"' + digest.encode() + b'"'
+    expected = b"{" + b",".join(member for member in (before, seal, after) if member) + b"}"
+    entry, line = sealed_line(fields, seq=7, prev_hash=_PREV)
+    assert (expected, digest) == (line, entry["hash"])
+    assert (canonical(entry), entry_hash(entry)) == (line, digest)

@@ -111,13 +111,14 @@ def assess(
         check = functools.partial(check_record, stage=stage)
     entry: dict[str, Any] = {**fields, "stage": str(stage), "input_sha256": None}
     audit_key: bytes | None = None
-    identifiers = Identifiers()
+    # The identifiers of a record that fails are read from its document, once loaded; a record
+    # that is checked is identified by its parsed record, so its document is not searched.
+    document: object = None
     try:
         audit_key = key()
         raw = read()
         entry["input_sha256"] = hashlib.sha256(raw).hexdigest()
         document = load(raw, source)
-        identifiers = identifiers_in(document)
         loaded_policy = policy()
         entry["policy_version"] = loaded_policy.policy_version
         parsed = parse(document, source)
@@ -128,9 +129,9 @@ def assess(
     except ItbcheckError as error:
         if not isinstance(error, InvalidRecordError | ConfigurationError):
             raise
-        return failed(entry, identifiers, audit_key, error)
+        return failed(entry, identifiers_in(document), audit_key, error)
     except Exception as error:  # a bug: audited as such, then the caller decides
-        return failed(entry, identifiers, audit_key, error)
+        return failed(entry, identifiers_in(document), audit_key, error)
     record = result.record
     entry.update(
         Identifiers(record.patient.id, record.pump.serial).tokens(audit_key),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import MAX_PREC, Context, Decimal
 from typing import Any
 
 from itbcheck import __version__
@@ -27,7 +27,7 @@ from itbcheck.textlines import consequence_lines, finding_lines
 from itbcheck.textlines import figures as _figures
 from itbcheck.textlines import printable as printable  # noqa: PLC0414  # output.printable stays public
 from itbcheck.textlines import wrap as _wrap
-from itbcheck.units import format_quantity, wide_enough
+from itbcheck.units import format_quantity
 
 JSON_SCHEMA_VERSION = 1
 
@@ -167,8 +167,20 @@ def _reservoir_lines(result: CheckResult) -> list[str]:
     ]
 
 
+_MICRO = Decimal("0.000001")
+# `quantize` rounds to the quantum whatever the context's precision, which only decides whether
+# the result fits or raises. `wide_enough` always has the room; so does the largest precision,
+# made once here instead of a new context for each of the ~17 numbers of every row.
+_ROOMY = Context(prec=MAX_PREC)
+
+
 def _json_number(value: Decimal) -> int | float:
-    rounded = value.quantize(Decimal("0.000001"), context=wide_enough(value, 6))
+    """A number rounded to six places (half even), as an int when that is whole."""
+    if value.is_finite() and value == value.to_integral_value():
+        # Whole already (most figures): rounding to six places changes nothing, so this is
+        # the int the quantised value gives, without the rounding.
+        return int(value)
+    rounded = value.quantize(_MICRO, context=_ROOMY)
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
 

@@ -61,16 +61,39 @@ def sealed_line(
     fields: Mapping[str, Any], *, seq: int, prev_hash: str
 ) -> tuple[dict[str, Any], bytes]:
     """`sealed`, and its canonical line, encoding the entry once: keys sort around "hash", so
-    the line is the members before it, then the hash, then the members after it."""
-    entry = {k: v for k, v in fields.items() if k != "hash"} | {"seq": seq, "prev_hash": prev_hash}
+    the line is the members before it, then the hash, then the members after it.
+
+    The entry is encoded with an empty "hash", which the sorted keys put in its place; the
+    bytes without that member are the unsealed entry's canonical form, the ones hashed, and
+    the line is the same bytes with the hash written into it. Those bytes must occur once: a
+    string holds its quotes escaped, so only something itbcheck never writes (another object
+    with an empty "hash", a key with a quote in it) could repeat them, and such an entry is
+    encoded in two parts instead."""
+    entry = {**fields, "seq": seq, "prev_hash": prev_hash}
+    entry.pop("hash", None)  # the order of the other keys stays as it was, "hash" comes last
+    entry["hash"] = ""
+    whole = canonical(entry)
+    if whole.count(_EMPTY_HASH) != 1:
+        return _sealed_in_parts(entry)
+    at = whole.index(_EMPTY_HASH)
+    rest = at + len(_EMPTY_HASH)  # "seq" and "prev_hash" sort after "hash": a comma follows
+    entry["hash"] = hashlib.sha256(whole[:at] + whole[rest + 1 :]).hexdigest()
+    return entry, whole[:at] + b'"hash":"' + entry["hash"].encode() + b'"' + whole[rest:]
+
+
+_EMPTY_HASH = b'"hash":""'
+
+
+def _sealed_in_parts(entry: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """`sealed_line` for an entry that holds another empty "hash": the members before and
+    after the entry's own, encoded apart."""
+    del entry["hash"]
     before = canonical({k: v for k, v in entry.items() if k < "hash"})[1:-1]
     after = canonical({k: v for k, v in entry.items() if k > "hash"})[1:-1]
-
-    def line(*members: bytes) -> bytes:
-        return b"{" + b",".join(member for member in members if member) + b"}"
-
-    entry["hash"] = hashlib.sha256(line(before, after)).hexdigest()
-    return entry, line(before, b'"hash":"' + entry["hash"].encode() + b'"', after)
+    unsealed = b"{" + b",".join([member for member in (before, after) if member]) + b"}"
+    entry["hash"] = hashlib.sha256(unsealed).hexdigest()
+    seal = b'"hash":"' + entry["hash"].encode() + b'"'
+    return entry, b"{" + b",".join([member for member in (before, seal, after) if member]) + b"}"
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from itbcheck.cli._handling import (
     policy_in_force,
     showing,
 )
-from itbcheck.cli._sheet_rows import result_of, row_document, table_lines, visit_of
+from itbcheck.cli._sheet_rows import result_of, row_line, table_lines, visit_of
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
 if TYPE_CHECKING:
@@ -107,12 +107,12 @@ class _Run:
         result, code = result_of(outcome)
         self.counts[result] = self.counts.get(result, 0) + 1
         self.codes.add(code)
-        visit = visit_of(outcome, document)
+        # A CLEAR row has no line in the human table, so nothing to name it by either.
         if not self.human:
-            from itbcheck.output import compact_json
-
-            self.pending.append(compact_json(row_document(outcome, source, line, visit)) + "\n")
+            visit = visit_of(outcome, document)
+            self.pending.append(row_line(outcome, source, line, visit) + "\n")
         elif result != "CLEAR":
+            visit = visit_of(outcome, document)
             self.pending.append("\n".join(table_lines(outcome, line, visit)) + "\n")
         if len(self.batch) >= BATCH_ROWS or time.monotonic() - self.since >= BATCH_SECONDS:
             self.flush()
