@@ -67,18 +67,6 @@ def row_document(
     return {"line": line, **visit, **error_document(kind, source, problems)}
 
 
-def row_line(outcome: Outcome, source: str, line: int, visit: dict[str, str | None]) -> str:
-    """The row's JSON line: `row_document` as `compact_json` writes it; a checked row's written
-    directly (`itbcheck.jsonline`), the same text without the documents."""
-    if outcome.result is not None:
-        from itbcheck.jsonline import result_line
-
-        return result_line(outcome.result, source, line, visit)
-    from itbcheck.output import compact_json
-
-    return compact_json(row_document(outcome, source, line, visit))
-
-
 def table_lines(outcome: Outcome, line: int, visit: dict[str, str | None]) -> list[str]:
     from itbcheck.findings import Severity
     from itbcheck.output import problem_texts, sheet_row_lines

@@ -34,7 +34,7 @@ from itbcheck.cli._handling import (
     policy_in_force,
     showing,
 )
-from itbcheck.cli._sheet_rows import result_of, row_line, table_lines, visit_of
+from itbcheck.cli._sheet_rows import result_of, row_document, table_lines, visit_of
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError, Problem
 
 if TYPE_CHECKING:
@@ -109,8 +109,10 @@ class _Run:
         self.codes.add(code)
         # A CLEAR row has no line in the human table, so nothing to name it by either.
         if not self.human:
+            from itbcheck.output import compact_json
+
             visit = visit_of(outcome, document)
-            self.pending.append(row_line(outcome, source, line, visit) + "\n")
+            self.pending.append(compact_json(row_document(outcome, source, line, visit)) + "\n")
         elif result != "CLEAR":
             visit = visit_of(outcome, document)
             self.pending.append("\n".join(table_lines(outcome, line, visit)) + "\n")
