@@ -185,47 +185,21 @@ def test_a_visit_checked_twice_is_read_once_as_last_recorded(tmp_path: Path) -> 
     """Of two checks of one visit (same time, same pump), only the later is read back; another
     pump's visit at the same time is its own visit, and the pump filter keeps only its own."""
     record = record_of()
+    dose = check_record(record, load_policy(), "t").dose
+    other_pump = record.model_copy(
+        update={"pump": record.pump.model_copy(update={"serial": "NGP9"})}
+    )
+    earlier = record.model_copy(update={"visit_time": record.visit_time - dt.timedelta(days=30)})
     session = HistorySession(tmp_path / "v.sqlite3", KEY)
-    first = stored_visit(
-        record,
-        check_record(record, load_policy(), "t").dose,
-        key=KEY,
-        verdict="CAUTION",
-        codes=[],
-        policy_version="p",
-        seq=1,
-    )
-    second = stored_visit(
-        record,
-        check_record(record, load_policy(), "t").dose,
-        key=KEY,
-        verdict="CLEAR",
-        codes=[],
-        policy_version="p",
-        seq=2,
-    )
-    other_pump = stored_visit(
-        record.model_copy(update={"pump": record.pump.model_copy(update={"serial": "NGP9"})}),
-        check_record(record, load_policy(), "t").dose,
-        key=KEY,
-        verdict="CLEAR",
-        codes=[],
-        policy_version="p",
-        seq=3,
-    )
-    earlier = stored_visit(
-        record.model_copy(update={"visit_time": record.visit_time - dt.timedelta(days=30)}),
-        check_record(record, load_policy(), "t").dose,
-        key=KEY,
-        verdict="CLEAR",
-        codes=[],
-        policy_version="p",
-        seq=4,
-    )
-    for visit in (first, second, other_pump, earlier):
-        session.queue(visit)
+    checks = [(record, "CAUTION"), (record, "CLEAR"), (other_pump, "CLEAR"), (earlier, "CLEAR")]
+    for seq, (checked, verdict) in enumerate(checks, start=1):
+        session.queue(
+            stored_visit(
+                checked, dose, key=KEY, verdict=verdict, codes=[], policy_version="p", seq=seq
+            )
+        )
     session.flush()
-    store = session.store()
-    everything = [(v.audit_seq, v.verdict) for v in store.visits_of(first.patient_token)]
-    own_pump = [v.audit_seq for v in store.visits_of(first.patient_token, first.pump_token)]
+    patient, pump = session.tokens(record)
+    everything = [(v.audit_seq, v.verdict) for v in session.store().visits_of(patient)]
+    own_pump = [v.audit_seq for v in session.store().visits_of(patient, pump)]
     assert ([(4, "CLEAR"), (2, "CLEAR"), (3, "CLEAR")], [4, 2]) == (everything, own_pump)
