@@ -17,7 +17,8 @@ model is the cumulative volume pumped, P(t), piecewise linear with a jump at eac
 drug D(t) = g(P(t)), where g charges the first `dead` mL at the old strength and the rest at the
 strength in the reservoir. Every flow, bolus and bridge is scaled by the same band factor: the
 pump's timer is exact, its volume is not. The most drug in any window of W minutes is reached
-with the window's start or end on a breakpoint, so the maxima are exact, not sampled.
+with the window's start or end on a breakpoint, or at the first or last start allowed (the
+drug in a window is piecewise linear in its start), so the maxima are exact, not sampled.
 """
 
 from __future__ import annotations
