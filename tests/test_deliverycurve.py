@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from itbcheck import delivery
 from itbcheck.delivery import Curve, Window, curve
-from tests.conftest import CHECK_FIXTURES, check_file
+from tests.conftest import CHECK_FIXTURES, EXAMPLES, check_file
 from tests.generated import check
 from tests.test_properties import property_settings
 
@@ -162,3 +162,20 @@ def test_property_the_straight_line_is_the_general_curve(
         result.record, result.dose, Decimal(0), band_percent=Decimal(band), pb=None
     )
     assert general == curve(result.record, result.dose, Decimal(0), band_percent=Decimal(band))
+
+
+def test_a_window_may_start_between_breakpoints_at_the_first_start_allowed() -> None:
+    """480 mcg/day continuous, nothing else: every hour carries 480 / 24 = 20 mcg. Asked for the
+    busiest hour from minute 7/3 on, where no breakpoint lies, the search answers with the first
+    start allowed (the earliest of equals), not with no window at all; and the busiest hour
+    ending at the horizon, hours 47-48, carries the same 20 mcg."""
+    result = check_file(EXAMPLES / "visit-clear.yaml")
+    line = curve(result.record, result.dose, Decimal(0), patient_boluses=False)
+    after = Fraction(7, 3)
+    window = line.most_in(60, after=after)
+    last_hour = line.delivered(Decimal(47 * 60), Decimal(48 * 60))
+    assert (Decimal(20), True, Decimal(20)) == (
+        window.drug_mcg,
+        after <= Fraction(window.start) < after + 1,
+        last_hour,
+    )
