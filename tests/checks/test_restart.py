@@ -28,6 +28,17 @@ CASES: list[Case] = [
     ("restart_after_stall_at_495_previous_500.yaml", Verdict.STOP, [NOT_REDUCED]),
     ("restart_after_stall_at_495_override_500.yaml", Verdict.CAUTION, [NOT_REDUCED]),
     ("restart_after_stall_at_495_override_450.yaml", Verdict.STOP, [NOT_REDUCED]),
+    (
+        "restart_after_stall_at_380_plus_4_x_10_previous_500.yaml",
+        Verdict.STOP,
+        ["DECREASE_LARGE", NOT_REDUCED],
+    ),
+    (
+        "restart_after_stall_at_380_plus_4_x_10_previous_500_plus_4_x_10.yaml",
+        Verdict.CAUTION,
+        ["DECREASE_LARGE", REDUCED],
+    ),
+    ("restart_after_stall_3_h_at_480_plus_new_4_x_10.yaml", Verdict.STOP, [FULL]),
     ("pump_running_on_arrival_400_to_480.yaml", Verdict.CLEAR, []),
     ("pump_stopped_on_arrival_kept_stopped.yaml", Verdict.CAUTION, ["PUMP_STOPPED"]),
 ]
@@ -224,3 +235,47 @@ def test_point_3_undocumented_restart_from_zero_names_the_fields(name: str) -> N
         "dosing.pump_off_for" in found.action,
     )
     assert expected == actual
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "most", "before", "highest"),
+    [
+        # 380 + 4 x 10 = 420 against 500 x 0.8 = 400: not reduced enough.
+        ("restart_after_stall_at_380_plus_4_x_10_previous_500.yaml", NOT_REDUCED, 420, 500, 400),
+        # 420 against (500 + 40) x 0.8 = 432: reduced by the margin.
+        (
+            "restart_after_stall_at_380_plus_4_x_10_previous_500_plus_4_x_10.yaml",
+            REDUCED,
+            420,
+            540,
+            432,
+        ),
+    ],
+)
+def test_a_restart_counts_every_allowed_patient_bolus(
+    name: str, code: str, most: int, before: int, highest: int
+) -> None:
+    """After an interruption the restart is judged on the most per day, the dose plus every
+    allowed patient bolus, against the most before: the dose before and its patient boluses."""
+    found = figures_of(the_finding(check_file(CHECK_FIXTURES / name), code))
+    assert (mcg_day(str(most)), mcg_day(str(before)), mcg_day(str(highest))) == (
+        found["most_daily_dose"],
+        found["most_before_interruption"],
+        found["highest_restart_dose"],
+    )
+
+
+def test_new_patient_boluses_after_a_short_stop_are_above_the_dose_before() -> None:
+    """3 h off, the same 480 mcg/day basal, and 40 mcg/day of patient boluses that were not
+    there before: 520 above 480 is a restart above the dose before the stop, a STOP whose action
+    says to record the patient boluses before the interruption if there were any."""
+    found = the_finding(
+        check_file(CHECK_FIXTURES / "restart_after_stall_3_h_at_480_plus_new_4_x_10.yaml"), FULL
+    )
+    figures = figures_of(found)
+    assert (Severity.STOP, mcg_day("520"), mcg_day("480"), True) == (
+        found.severity,
+        figures["most_daily_dose"],
+        figures["most_before_interruption"],
+        "dosing.previous_patient_bolus" in found.action,
+    )

@@ -28,7 +28,9 @@ RESTART_AT_FULL_DOSE = CodeInfo(
     "at or above the dose before the interruption (above it after a short stop). STOP, unless "
     "an override (rule restart_dose) with approver, reason and an approved limit at or above "
     "the new dose covers it; then CAUTION.",
-    why="Tolerance falls during an interruption; the old dose can now be an overdose.",
+    why="Tolerance falls during an interruption; the old dose can now be an overdose. Patient "
+    "boluses count: the most per day (dose plus every allowed patient bolus) is judged against "
+    "the most before (the dose before and the patient boluses recorded for before this visit).",
     source=_SOURCE,
     example="Pump empty on arrival, 480 mcg/day before, restarted at 480 mcg/day: STOP.",
 )
@@ -92,6 +94,63 @@ class _Interruption:
     off_text: str | None
 
 
+@dataclass(frozen=True)
+class _Most:
+    """A restart judged on the most per day: the dose plus every allowed patient bolus, after
+    the restart (`new`) and before the interruption (`before`). Without patient boluses on
+    either side these are the doses themselves, and nothing is said of boluses."""
+
+    new: Decimal
+    before: Decimal
+    boluses: bool
+
+    previous_boluses: Decimal
+
+    @property
+    def note(self) -> str:
+        return " Every allowed patient bolus is counted as given." if self.boluses else ""
+
+    def before_text(self, was: str) -> str:
+        """The most before, and what it was made of when patient boluses were part of it."""
+        if self.previous_boluses == 0:
+            return format_quantity(self.before, "mcg/day")
+        boluses = format_quantity(self.previous_boluses, "mcg/day")
+        return f"{format_quantity(self.before, 'mcg/day')} ({was} and {boluses} of patient boluses)"
+
+    def figures(self, context: CheckContext) -> list[Figure]:
+        if not self.boluses:
+            return []
+        dose = context.dose
+        return [
+            Figure("patient_bolus_daily_max", dose.patient_bolus_daily_max_mcg_per_day, "mcg/day"),
+            Figure(
+                "previous_patient_bolus_daily_max",
+                dose.previous_patient_bolus_mcg_per_day,
+                "mcg/day",
+            ),
+            Figure("most_daily_dose", self.new, "mcg/day"),
+            Figure("most_before_interruption", self.before, "mcg/day"),
+        ]
+
+
+def _most(context: CheckContext, stop: _Interruption) -> _Most:
+    """Patient-activated boluses deliver drug as surely as the basal when pressed: after an
+    interruption tolerance has fallen for all of it, so the restart is judged on the most the
+    patient can receive per day against the most before (the patient boluses recorded for
+    before this visit)."""
+    dose = context.dose
+    after, before = (
+        dose.patient_bolus_daily_max_mcg_per_day,
+        dose.previous_patient_bolus_mcg_per_day,
+    )
+    return _Most(
+        new=dose.prescribed_daily_dose_mcg_per_day + after,
+        before=stop.before + before,
+        boluses=dose.patient_bolus is not None or before > 0,
+        previous_boluses=before,
+    )
+
+
 def is_documented_restart_from_zero(context: CheckContext) -> bool:
     """A restart from 0 mcg/day with the dose before it and the time off recorded: judged by
     this check, not as an increase or a second change within 24 h."""
@@ -138,45 +197,57 @@ def check_restart(context: CheckContext) -> Iterator[Finding]:
     stop = _interruption(context)
     if stop is None:
         return
+    most = _most(context, stop)
     new = context.dose.prescribed_daily_dose_mcg_per_day
     previous = stop.before
     short = context.policy.restart.short_stop_up_to
     was = format_quantity(previous, "mcg/day")
     off = "" if stop.off_text is None else f", off for {stop.off_text}"
     if stop.off_hours is not None and stop.off_hours <= short.value:
-        yield from _after_short_stop(context, stop, format_quantity(short.value, "h"))
+        yield from _after_short_stop(context, stop, most, format_quantity(short.value, "h"))
         return
     margin = Decimal(context.policy.restart.reduction_percent)
-    highest = previous * (100 - margin) / 100
+    highest = most.before * (100 - margin) / 100
     figures = [
         Figure(stop.figure, previous, "mcg/day"),
         Figure("prescribed_daily_dose", new, "mcg/day"),
         Figure("reduction_required", margin, "%"),
         Figure("highest_restart_dose", highest, "mcg/day"),
+        *most.figures(context),
     ]
     if stop.off_hours is not None:
         figures.append(Figure("pump_off_for", stop.off_hours, "h"))
-    if new <= highest:
+    if most.new <= highest:
         yield finding(
             RESTART_AFTER_INTERRUPTION,
             message=f"The pump {stop.what}{off} and restarts at "
-            f"{format_quantity(new, 'mcg/day')} (was {was}).",
+            f"{format_quantity(new, 'mcg/day')} (was {was}).{most.note}",
             action="Assess for withdrawal now; re-titrate under physician supervision and watch "
             "for both withdrawal and overdose.",
             figures=figures,
         )
         return
-    info = RESTART_AT_FULL_DOSE if new >= previous else RESTART_NOT_REDUCED
-    how = "not below" if new >= previous else f"less than {format_number(margin)} % below"
-    message = (
-        f"The pump {stop.what}{off} and restarts at {format_quantity(new, 'mcg/day')}, "
-        f"{how} the {was} before the interruption; at most "
-        f"{format_quantity(highest, 'mcg/day')} without an override."
-    )
-    yield from _judged(context, info, message, highest, figures)
+    info = RESTART_AT_FULL_DOSE if most.new >= most.before else RESTART_NOT_REDUCED
+    how = "not below" if most.new >= most.before else f"less than {format_number(margin)} % below"
+    if most.boluses:
+        message = (
+            f"The pump {stop.what}{off} and restarts at {format_quantity(new, 'mcg/day')}, "
+            f"{format_quantity(most.new, 'mcg/day')} with every allowed patient bolus, {how} "
+            f"the {most.before_text(was)} before the interruption; at most "
+            f"{format_quantity(highest, 'mcg/day')} in all without an override."
+        )
+    else:
+        message = (
+            f"The pump {stop.what}{off} and restarts at {format_quantity(new, 'mcg/day')}, "
+            f"{how} the {was} before the interruption; at most "
+            f"{format_quantity(highest, 'mcg/day')} without an override."
+        )
+    yield from _judged(context, info, message, highest, figures, most=most)
 
 
-def _after_short_stop(context: CheckContext, stop: _Interruption, short: str) -> Iterator[Finding]:
+def _after_short_stop(
+    context: CheckContext, stop: _Interruption, most: _Most, short: str
+) -> Iterator[Finding]:
     """Off for no longer than the policy's short stop: the dose before it may be resumed."""
     new = context.dose.prescribed_daily_dose_mcg_per_day
     was = format_quantity(stop.before, "mcg/day")
@@ -186,38 +257,62 @@ def _after_short_stop(context: CheckContext, stop: _Interruption, short: str) ->
         Figure("prescribed_daily_dose", new, "mcg/day"),
         Figure("pump_off_for", stop.off_hours, "h"),
         Figure("short_stop_up_to", context.policy.restart.short_stop_up_to.value, "h"),
+        *most.figures(context),
     ]
-    if new <= stop.before:
+    if most.new <= most.before:
         yield finding(
             RESTART_AFTER_SHORT_STOP,
             message=f"The pump {stop.what}, off for {stop.off_text} (a short stop: at most "
-            f"{short}), and restarts at {format_quantity(new, 'mcg/day')} (was {was}).",
+            f"{short}), and restarts at {format_quantity(new, 'mcg/day')} (was {was})."
+            f"{most.note}",
             action="Restart as planned; watch for drowsiness, weakness and slowed breathing in "
             "the first hours, and for returning spasticity and itching.",
             figures=figures,
         )
         return
-    message = (
-        f"The pump {stop.what}, off for {stop.off_text} (a short stop), and restarts at "
-        f"{format_quantity(new, 'mcg/day')}, above the {was} before the stop; at most {was} "
-        "without an override."
-    )
-    yield from _judged(context, RESTART_AT_FULL_DOSE, message, stop.before, figures)
+    if most.boluses:
+        message = (
+            f"The pump {stop.what}, off for {stop.off_text} (a short stop), and restarts at "
+            f"{format_quantity(new, 'mcg/day')}, {format_quantity(most.new, 'mcg/day')} with "
+            f"every allowed patient bolus, above the {most.before_text(was)} before the stop; "
+            f"at most {format_quantity(most.before, 'mcg/day')} in all without an override."
+        )
+    else:
+        message = (
+            f"The pump {stop.what}, off for {stop.off_text} (a short stop), and restarts at "
+            f"{format_quantity(new, 'mcg/day')}, above the {was} before the stop; at most {was} "
+            "without an override."
+        )
+    yield from _judged(context, RESTART_AT_FULL_DOSE, message, most.before, figures, most=most)
 
 
 def _judged(
-    context: CheckContext, info: CodeInfo, message: str, highest: Decimal, figures: list[Figure]
+    context: CheckContext,
+    info: CodeInfo,
+    message: str,
+    highest: Decimal,
+    figures: list[Figure],
+    *,
+    most: _Most,
 ) -> Iterator[Finding]:
-    """A restart above what the policy accepts: STOP, or CAUTION under a covering override."""
-    new = context.dose.prescribed_daily_dose_mcg_per_day
-    override = covering_override(context, "restart_dose", new)
+    """A restart above what the policy accepts: STOP, or CAUTION under a covering override
+    (one that approves the most per day, patient boluses included)."""
+    override = covering_override(context, "restart_dose", most.new)
     if override is None:
         yield finding(
             info,
             message=message,
             action=f"Do not restart at this dose: restart at or below "
-            f"{format_quantity(highest, 'mcg/day')} and re-titrate under physician supervision, "
-            "or record an override (rule restart_dose) with approver, reason and approved limit.",
+            f"{format_quantity(highest, 'mcg/day')}"
+            + (" in all, patient boluses included," if most.boluses else "")
+            + " and re-titrate under physician supervision, "
+            "or record an override (rule restart_dose) with approver, reason and approved limit."
+            + (
+                " If the patient had these boluses before the interruption, record them in "
+                "dosing.previous_patient_bolus and check again."
+                if most.boluses and most.previous_boluses == 0
+                else ""
+            ),
             figures=figures,
         )
         return
