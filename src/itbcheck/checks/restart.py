@@ -97,37 +97,54 @@ class _Interruption:
 @dataclass(frozen=True)
 class _Most:
     """A restart judged on the most per day: the dose plus every allowed patient bolus, after
-    the restart (`new`) and before the interruption (`before`). Without patient boluses on
-    either side these are the doses themselves, and nothing is said of boluses."""
+    the restart and before the interruption. Without patient boluses on either side these are
+    the doses themselves, and the words and figures are the doses' alone."""
 
-    new: Decimal
-    before: Decimal
-    boluses: bool
+    dose: Decimal
+    boluses: Decimal  # every allowed patient bolus a day after the restart
+    dose_before: Decimal
+    boluses_before: Decimal  # as recorded for before this visit
+    any_boluses: bool
 
-    previous_boluses: Decimal
+    @property
+    def new(self) -> Decimal:
+        return self.dose + self.boluses
+
+    @property
+    def before(self) -> Decimal:
+        return self.dose_before + self.boluses_before
 
     @property
     def note(self) -> str:
-        return " Every allowed patient bolus is counted as given." if self.boluses else ""
+        return " Every allowed patient bolus is counted as given." if self.any_boluses else ""
 
-    def before_text(self, was: str) -> str:
+    @property
+    def in_all(self) -> str:
+        return " in all" if self.any_boluses else ""
+
+    def restart_text(self) -> str:
+        """The restart dose, and the most with patient boluses when there are any."""
+        text = format_quantity(self.dose, "mcg/day")
+        if self.any_boluses:
+            text += f", {format_quantity(self.new, 'mcg/day')} with every allowed patient bolus"
+        return text
+
+    def before_text(self) -> str:
         """The most before, and what it was made of when patient boluses were part of it."""
-        if self.previous_boluses == 0:
-            return format_quantity(self.before, "mcg/day")
-        boluses = format_quantity(self.previous_boluses, "mcg/day")
-        return f"{format_quantity(self.before, 'mcg/day')} ({was} and {boluses} of patient boluses)"
+        text = format_quantity(self.before, "mcg/day")
+        if self.boluses_before:
+            text += (
+                f" ({format_quantity(self.dose_before, 'mcg/day')} and "
+                f"{format_quantity(self.boluses_before, 'mcg/day')} of patient boluses)"
+            )
+        return text
 
-    def figures(self, context: CheckContext) -> list[Figure]:
-        if not self.boluses:
+    def figures(self) -> list[Figure]:
+        if not self.any_boluses:
             return []
-        dose = context.dose
         return [
-            Figure("patient_bolus_daily_max", dose.patient_bolus_daily_max_mcg_per_day, "mcg/day"),
-            Figure(
-                "previous_patient_bolus_daily_max",
-                dose.previous_patient_bolus_mcg_per_day,
-                "mcg/day",
-            ),
+            Figure("patient_bolus_daily_max", self.boluses, "mcg/day"),
+            Figure("previous_patient_bolus_daily_max", self.boluses_before, "mcg/day"),
             Figure("most_daily_dose", self.new, "mcg/day"),
             Figure("most_before_interruption", self.before, "mcg/day"),
         ]
@@ -139,15 +156,13 @@ def _most(context: CheckContext, stop: _Interruption) -> _Most:
     patient can receive per day against the most before (the patient boluses recorded for
     before this visit)."""
     dose = context.dose
-    after, before = (
-        dose.patient_bolus_daily_max_mcg_per_day,
-        dose.previous_patient_bolus_mcg_per_day,
-    )
+    before = dose.previous_patient_bolus_mcg_per_day
     return _Most(
-        new=dose.prescribed_daily_dose_mcg_per_day + after,
-        before=stop.before + before,
-        boluses=dose.patient_bolus is not None or before > 0,
-        previous_boluses=before,
+        dose=dose.prescribed_daily_dose_mcg_per_day,
+        boluses=dose.patient_bolus_daily_max_mcg_per_day,
+        dose_before=stop.before,
+        boluses_before=before,
+        any_boluses=dose.patient_bolus is not None or before > 0,
     )
 
 
@@ -213,7 +228,7 @@ def check_restart(context: CheckContext) -> Iterator[Finding]:
         Figure("prescribed_daily_dose", new, "mcg/day"),
         Figure("reduction_required", margin, "%"),
         Figure("highest_restart_dose", highest, "mcg/day"),
-        *most.figures(context),
+        *most.figures(),
     ]
     if stop.off_hours is not None:
         figures.append(Figure("pump_off_for", stop.off_hours, "h"))
@@ -229,19 +244,11 @@ def check_restart(context: CheckContext) -> Iterator[Finding]:
         return
     info = RESTART_AT_FULL_DOSE if most.new >= most.before else RESTART_NOT_REDUCED
     how = "not below" if most.new >= most.before else f"less than {format_number(margin)} % below"
-    if most.boluses:
-        message = (
-            f"The pump {stop.what}{off} and restarts at {format_quantity(new, 'mcg/day')}, "
-            f"{format_quantity(most.new, 'mcg/day')} with every allowed patient bolus, {how} "
-            f"the {most.before_text(was)} before the interruption; at most "
-            f"{format_quantity(highest, 'mcg/day')} in all without an override."
-        )
-    else:
-        message = (
-            f"The pump {stop.what}{off} and restarts at {format_quantity(new, 'mcg/day')}, "
-            f"{how} the {was} before the interruption; at most "
-            f"{format_quantity(highest, 'mcg/day')} without an override."
-        )
+    message = (
+        f"The pump {stop.what}{off} and restarts at {most.restart_text()}, {how} the "
+        f"{most.before_text()} before the interruption; at most "
+        f"{format_quantity(highest, 'mcg/day')}{most.in_all} without an override."
+    )
     yield from _judged(context, info, message, highest, figures, most=most)
 
 
@@ -257,7 +264,7 @@ def _after_short_stop(
         Figure("prescribed_daily_dose", new, "mcg/day"),
         Figure("pump_off_for", stop.off_hours, "h"),
         Figure("short_stop_up_to", context.policy.restart.short_stop_up_to.value, "h"),
-        *most.figures(context),
+        *most.figures(),
     ]
     if most.new <= most.before:
         yield finding(
@@ -270,19 +277,11 @@ def _after_short_stop(
             figures=figures,
         )
         return
-    if most.boluses:
-        message = (
-            f"The pump {stop.what}, off for {stop.off_text} (a short stop), and restarts at "
-            f"{format_quantity(new, 'mcg/day')}, {format_quantity(most.new, 'mcg/day')} with "
-            f"every allowed patient bolus, above the {most.before_text(was)} before the stop; "
-            f"at most {format_quantity(most.before, 'mcg/day')} in all without an override."
-        )
-    else:
-        message = (
-            f"The pump {stop.what}, off for {stop.off_text} (a short stop), and restarts at "
-            f"{format_quantity(new, 'mcg/day')}, above the {was} before the stop; at most {was} "
-            "without an override."
-        )
+    message = (
+        f"The pump {stop.what}, off for {stop.off_text} (a short stop), and restarts at "
+        f"{most.restart_text()}, above the {most.before_text()} before the stop; at most "
+        f"{format_quantity(most.before, 'mcg/day')}{most.in_all} without an override."
+    )
     yield from _judged(context, RESTART_AT_FULL_DOSE, message, most.before, figures, most=most)
 
 
@@ -304,13 +303,13 @@ def _judged(
             message=message,
             action=f"Do not restart at this dose: restart at or below "
             f"{format_quantity(highest, 'mcg/day')}"
-            + (" in all, patient boluses included," if most.boluses else "")
+            + (" in all, patient boluses included," if most.any_boluses else "")
             + " and re-titrate under physician supervision, "
             "or record an override (rule restart_dose) with approver, reason and approved limit."
             + (
                 " If the patient had these boluses before the interruption, record them in "
                 "dosing.previous_patient_bolus and check again."
-                if most.boluses and most.previous_boluses == 0
+                if most.any_boluses and most.boluses_before == 0
                 else ""
             ),
             figures=figures,
