@@ -3,7 +3,6 @@ gives: the same numbers, the same types, the same text."""
 
 from __future__ import annotations
 
-import textwrap
 from decimal import Decimal, InvalidOperation
 
 import pytest
@@ -11,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from itbcheck.output import _json_number
-from itbcheck.textlines import KEEP_TOGETHER, WIDTH, _words_wrapped, wrap
+from itbcheck.textlines import KEEP_TOGETHER, wrap
 from itbcheck.units import wide_enough
 
 
@@ -73,21 +72,12 @@ def test_json_number_agrees_at_every_scale(coefficient: int, exponent: int) -> N
     assert (type(expected), repr(expected)) == (type(actual), repr(actual))
 
 
-def _textwrap(text: str, indent: str) -> list[str]:
-    """`textlines.wrap` as it was before its fast path: textwrap for every text."""
-    lines = textwrap.wrap(
-        text, WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
-    )
-    return [line.replace(KEEP_TOGETHER, " ") for line in lines]
-
-
 def test_wrap_fills_lines_greedily_with_whole_words() -> None:
     """Twenty 'word's (4 + 1 each) under a 4-space indent fill 15 words a line: 4 + 74 = 78
     columns, and a sixteenth would make 83."""
     text = " ".join(["word"] * 20)
     expected = ["    " + " ".join(["word"] * 15), "    " + " ".join(["word"] * 5)]
     assert expected == wrap(text, "    ")
-    assert expected == _textwrap(text, "    ")
 
 
 @pytest.mark.parametrize(
@@ -102,40 +92,3 @@ def test_wrap_edges(text: str, indent: str, expected: list[str]) -> None:
     """A line of exactly the width stays whole, one column more breaks at the last space, and
     a kept-together space becomes a plain one, as textwrap does it."""
     assert expected == wrap(text, indent)
-    assert expected == _textwrap(text, indent)
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["", " lead", "trail ", "two  spaces", "tab\there", "new\nline", "nb\xa0sp", "x" * 81],
-)
-def test_wrap_leaves_other_text_to_textwrap(text: str) -> None:
-    """Empty text, spaces at an end or doubled, other whitespace or a word too long for a line
-    take textwrap's path."""
-    assert _words_wrapped(text, WIDTH) is None
-    assert _textwrap(text, "") == wrap(text, "")
-
-
-_WORDS = st.lists(
-    st.text(alphabet=st.sampled_from(["a", "é", "-", "x", KEEP_TOGETHER]), min_size=1, max_size=30),
-    min_size=1,
-    max_size=40,
-)
-
-
-@given(_WORDS, st.sampled_from(["", "    ", " " * 11, " " * 17, " " * 60]))
-def test_wrap_agrees_with_textwrap_on_plain_words(words: list[str], indent: str) -> None:
-    """Words of any length joined by single spaces wrap as textwrap wraps them."""
-    text = " ".join(words)
-    assert _textwrap(text, indent) == wrap(text, indent)
-
-
-@given(
-    st.lists(
-        st.sampled_from(["a", "word", " ", " ", "\t", "\n", "\xa0", "-", "x" * 70, KEEP_TOGETHER])
-    ).map("".join),
-    st.sampled_from(["", "    ", " " * 17]),
-)
-def test_wrap_agrees_with_textwrap_on_any_text(text: str, indent: str) -> None:
-    """Any mix of spaces and other whitespace wraps as textwrap wraps it."""
-    assert _textwrap(text, indent) == wrap(text, indent)

@@ -25,9 +25,6 @@ KEEP_TOGETHER = "\x00"  # stands in for a space the wrapper must not break at
 
 def wrap(text: str, indent: str) -> list[str]:
     """`text` wrapped to WIDTH with `indent`, never broken at a KEEP_TOGETHER space."""
-    lines = _words_wrapped(text, WIDTH - len(indent))
-    if lines is not None:
-        return [indent + line.replace(KEEP_TOGETHER, " ") for line in lines]
     lines = textwrap.wrap(
         text,
         WIDTH,
@@ -36,34 +33,6 @@ def wrap(text: str, indent: str) -> list[str]:
         break_on_hyphens=False,
     )
     return [line.replace(KEEP_TOGETHER, " ") for line in lines]
-
-
-def _words_wrapped(text: str, room: int) -> list[str] | None:
-    """What `textwrap.wrap` makes of plain words (before the indent), or None for any other
-    text, which goes to textwrap. Plain: printable but for KEEP_TOGETHER, words separated by
-    single spaces, none at either end, no word longer than `room`. textwrap then splits at the
-    spaces and fills each line greedily with whole words, dropping the space it breaks at, so
-    each line ends at the last space that leaves it at most `room` long. Doing only that
-    spares textwrap's whitespace munging, regex split and chunk loop for every line of the
-    sheet table (issue 14); tests/test_output_fast_paths.py holds the two to agree."""
-    if (
-        not text
-        or text[0] == " "
-        or text[-1] == " "
-        or "  " in text
-        or not text.replace(KEEP_TOGETHER, "x").isprintable()
-    ):
-        return None
-    lines = []
-    start = 0
-    while len(text) - start > room:
-        cut = text.rfind(" ", start, start + room + 1)
-        if cut <= start:  # a word longer than the room: textwrap breaks it
-            return None
-        lines.append(text[start:cut])
-        start = cut + 1
-    lines.append(text[start:])
-    return lines
 
 
 def figures(finding: Finding, steps: dict[str, Decimal] | None = None) -> str:
