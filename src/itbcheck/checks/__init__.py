@@ -3,7 +3,6 @@ none stops at the first problem."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from itbcheck.checks import (
@@ -61,8 +60,9 @@ def run_checks(context: CheckContext) -> list[Finding]:
     registry order; each linked to the STOP it follows from, and its action worded for the
     stage."""
     findings: list[Finding] = []
-    for run in _runs_at(context.stage):
-        findings.extend(run(context))
+    for check in CHECKS:
+        if context.stage in check.stages:
+            findings.extend(check.run(context))
     linked = link_consequences(findings, _CAUSES)
     staged = []
     for found in linked:
@@ -71,24 +71,6 @@ def run_checks(context: CheckContext) -> list[Finding]:
         # equal to the finding would only cost a `replace`.
         staged.append(found if action == found.action else replace(found, action=action))
     return sorted(staged, key=lambda found: -found.severity)
-
-
-# The check functions that run at each stage, in registry order, with the registry they were
-# read from: worked out once instead of asking every check its stages on every record, and
-# read again whenever `CHECKS` is another tuple (a tool may swap in timed checks).
-_RUNNABLE: dict[
-    Stage, tuple[tuple[Check, ...], tuple[Callable[[CheckContext], Iterable[Finding]], ...]]
-] = {}
-
-
-def _runs_at(stage: Stage) -> tuple[Callable[[CheckContext], Iterable[Finding]], ...]:
-    known = _RUNNABLE.get(stage)
-    if known is None or known[0] is not CHECKS:
-        known = _RUNNABLE[stage] = (
-            CHECKS,
-            tuple(check.run for check in CHECKS if stage in check.stages),
-        )
-    return known[1]
 
 
 def _action(found: Finding, context: CheckContext) -> str:
