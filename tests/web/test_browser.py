@@ -130,23 +130,24 @@ def _submit(driver: WebDriver, css: str = "button.primary") -> str:
     """Click a submit button and wait for the next page; its text."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    page = driver.find_element(By.TAG_NAME, "html")
+    # The old page is marked in its own script state rather than held as an element: chromedriver
+    # answers a question about an element of a page being replaced with "does not belong to the
+    # document" (an unknown error, not a stale element), on a busy machine, from the click or the
+    # wait. A fresh page has no mark; it counts once it has loaded.
+    driver.execute_script("window.itbcheckOldPage = true")
     try:
         driver.find_element(By.CSS_SELECTOR, css).click()
     except WebDriverException as error:
-        # chromedriver looks at the button again after the click; when the new page has
-        # already replaced it, it reports this. The click went through: the wait for the old
-        # page to go, below, fails the test if it did not.
+        # The new page replaced the button while chromedriver still looked at it: the click went
+        # through. The wait below fails the test if it did not.
         if "does not belong to the document" not in str(error):
             raise
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
-    # The old page is gone as soon as the new one starts; read it only once it has loaded, or a
-    # node can vanish under the read ("does not belong to the document") on a busy machine.
-    WebDriverWait(driver, 20).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && !window.itbcheckOldPage"
+        )
     )
     body: str = driver.find_element(By.TAG_NAME, "body").text
     return body
