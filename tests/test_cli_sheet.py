@@ -17,7 +17,7 @@ import itbcheck.checking
 from itbcheck import dosing
 from itbcheck.assessment import Outcome, assess, profile_cached_check
 from itbcheck.audit import chain as auditchain
-from itbcheck.audit.chain import verify
+from itbcheck.audit.verification import verify
 from itbcheck.cli import ExitCode
 from itbcheck.cli import sheet as sheet_cli
 from itbcheck.policy import load_policy
