@@ -252,10 +252,10 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
     from itbcheck import audit
     from itbcheck.assessment import failed
     from itbcheck.cli._history import history_use, key_or_none, say_status
-    from itbcheck.output import SHEET_TABLE_HEADING, render_sheet_head
     from itbcheck.policy import load_policy
     from itbcheck.profiles import profiles_folder
     from itbcheck.sheetcells import SheetDialect, dialect_problems
+    from itbcheck.sheettext import SHEET_TABLE_HEADING, render_sheet_head
 
     dialect = SheetDialect(delimiter=delimiter, date_format=date_format)
     wrong = dialect_problems(dialect)

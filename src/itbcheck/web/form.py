@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from itbcheck.checktext import problem_texts
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError
-from itbcheck.output import problem_texts
 from itbcheck.stages import Stage
 from itbcheck.web import layout
 from itbcheck.web.formdata import field_of, merged
