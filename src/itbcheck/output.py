@@ -11,6 +11,7 @@ Text that came from the input is stripped of control characters before it reache
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from decimal import MAX_PREC, Context, Decimal
 from typing import Any
@@ -136,7 +137,33 @@ def error_document(kind: str, source: str, problems: Sequence[Problem]) -> dict[
 
 
 def to_json(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _escape_unprintable(
+        json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    )
+
+
+# json escapes only C0 controls; DEL, C1 controls (U+009B starts a terminal escape sequence),
+# bidi and other format characters pass raw and can rewrite a terminal or reorder what a reader
+# sees. They are escaped as \uXXXX: the same string to a JSON reader, inert on a screen.
+_NOT_PLAIN_ASCII = re.compile(r"[^\n\x20-\x7e]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    character = match.group()
+    if character.isprintable():
+        return character
+    code = ord(character)
+    if code > 0xFFFF:  # JSON writes a character beyond the BMP as its UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def _escape_unprintable(text: str) -> str:
+    """`text` with every character str.isprintable refuses, but the newline, as a JSON escape."""
+    if text.isascii() and "\x7f" not in text:  # the common case, without a search
+        return text
+    return _NOT_PLAIN_ASCII.sub(_escaped, text)
 
 
 # One encoder, made once: json.dumps with options builds a new one on every call, once per
@@ -146,4 +173,4 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(","
 
 def compact_json(document: dict[str, Any]) -> str:
     """One JSON document on one line, for JSON lines output."""
-    return _COMPACT.encode(document)
+    return _escape_unprintable(_COMPACT.encode(document))
