@@ -118,7 +118,21 @@ def _reservoir_lines(result: CheckResult) -> list[str]:
         f" ({format_quantity(outlook.alarm_volume_ml, 'mL')} alarm)",
         f"  empty    {dates['empty_date_nominal']} nominal, {empty_worst} at worst",
         f"  refill   next on {dates['next_refill']} (day {outlook.appointment_days})",
+        *_undone_lines(result),
     ]
+
+
+def _undone_lines(result: CheckResult) -> list[str]:
+    """A warning under dates computed from a flow or fill that a STOP says is wrong."""
+    codes = result.forecast_undone_by
+    if not codes:
+        return []
+    lines = _wrap(
+        f"these dates use the flow and fill as entered, which {' and '.join(codes)} says "
+        "is wrong: they change once it is corrected",
+        " " * 11,
+    )
+    return ["  caveat   " + lines[0].lstrip(), *lines[1:]]
 
 
 def problem_lines(source: str, problems: Iterable[Problem]) -> list[str]:

@@ -125,6 +125,7 @@ def verdict_context(result: CheckResult, audit: AuditRef, nurses: dict[str, str]
         "appointment_days": outlook.appointment_days,
         "margin": f"{format_number(margin)}-day",
         "latest_safe_refill": None if latest is None else latest.isoformat(),
+        "forecast_undone_by": " and ".join(result.forecast_undone_by),
         "findings": _findings(result, steps),
         "notes": [_finding(f, steps) for f in result.findings if f.severity is Severity.NOTE],
         "overrides": [
