@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from itbcheck.exceptions import InvalidRecordError
 from itbcheck.reading import MAX_INPUT_BYTES
-from itbcheck.records import Override, Record
+from itbcheck.records import Record
+from itbcheck.recordsections import Override
 from itbcheck.sheet import (
     Row,
     column_path,

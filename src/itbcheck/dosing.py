@@ -10,14 +10,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from itbcheck.records import (
+from itbcheck.prescription import (
     Bolus,
     ContinuousPrescription,
     FlexPrescription,
     FlexStep,
     PatientBolus,
-    Record,
 )
+from itbcheck.records import Record
 
 MINUTES_PER_DAY = 24 * 60
 

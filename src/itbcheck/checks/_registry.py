@@ -11,7 +11,8 @@ from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.history.model import History
 from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile
-from itbcheck.records import Override, Record
+from itbcheck.records import Record
+from itbcheck.recordsections import Override
 from itbcheck.reservoir import Forecast
 from itbcheck.stages import EVERY_STAGE, Stage
 from itbcheck.units import format_number, format_quantity

@@ -15,7 +15,7 @@ from itbcheck.checks._registry import (
 )
 from itbcheck.dosing import DoseSummary
 from itbcheck.findings import Figure, Finding, Hazard, Severity
-from itbcheck.records import Override
+from itbcheck.recordsections import Override
 from itbcheck.rounding import typed_quantity
 from itbcheck.units import format_number, format_quantity
 
