@@ -201,7 +201,7 @@ def test_example_sheets_and_the_filled_template_give_the_same_verdicts(tmp_path:
     """The two shipped example sheets, and the Excel template filled with the CSV's rows, hold
     the same visits: the same verdicts row by row (the broken rows are broken in each), and
     the template's rows give every finding code the CSV's give."""
-    from itbcheck.profiles import profile_names
+    from itbcheck.profilefiles import profile_names
     from itbcheck.sheettemplate import workbook
 
     lines = (EXAMPLES / "refill-day.csv").read_text("utf-8").splitlines()

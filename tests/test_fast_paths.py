@@ -19,7 +19,7 @@ from itbcheck.exceptions import ConfigurationError, InvalidRecordError
 from itbcheck.fields import Text
 from itbcheck.findings import Finding, Hazard, Severity
 from itbcheck.policy import is_one_of, load_policy
-from itbcheck.profiles import load_profile
+from itbcheck.profilefiles import load_profile
 from itbcheck.reading import load_document
 from itbcheck.records import parse_record
 from itbcheck.reservoir import forecast

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import itbcheck.profiles
+import itbcheck.profilefiles
 from itbcheck.cli import ExitCode
 from tests.conftest import EXAMPLES, REPO, audit_entries, run_cli
 
@@ -28,8 +28,10 @@ def test_point_11_a_missing_profiles_folder_is_a_configuration_error(
     package.mkdir(parents=True)
     (checkout / "src" / "itbcheck").mkdir(parents=True)
     fake_resources = types.SimpleNamespace(files=lambda _: package)
-    monkeypatch.setattr(itbcheck.profiles, "resources", fake_resources)
-    monkeypatch.setattr(itbcheck.profiles, "__file__", str(checkout / "src/itbcheck/profiles.py"))
+    monkeypatch.setattr(itbcheck.profilefiles, "resources", fake_resources)
+    monkeypatch.setattr(
+        itbcheck.profilefiles, "__file__", str(checkout / "src/itbcheck/profilefiles.py")
+    )
     result = run_cli("check", str(EXAMPLES / "visit-clear.yaml"))
     expected = (
         f"profiles: pump_profiles: no pump profiles folder: looked in {package / 'pump_profiles'} "
@@ -60,9 +62,11 @@ def test_point_11_every_command_refuses_a_missing_profiles_folder_up_front(
     package = tmp_path / "installed" / "itbcheck"
     package.mkdir(parents=True)
     monkeypatch.setattr(
-        itbcheck.profiles, "resources", types.SimpleNamespace(files=lambda _: package)
+        itbcheck.profilefiles, "resources", types.SimpleNamespace(files=lambda _: package)
     )
-    monkeypatch.setattr(itbcheck.profiles, "__file__", str(tmp_path / "src/itbcheck/profiles.py"))
+    monkeypatch.setattr(
+        itbcheck.profilefiles, "__file__", str(tmp_path / "src/itbcheck/profilefiles.py")
+    )
     result = run_cli(*command)
     assert (ExitCode.CONFIGURATION, True, False) == (
         result.exit_code,

@@ -8,7 +8,8 @@ import pytest
 
 from itbcheck.exceptions import ConfigurationError
 from itbcheck.policy import load_policy, parse_policy
-from itbcheck.profiles import load_profile, parse_profile, profile_names
+from itbcheck.profilefiles import load_profile, profile_names
+from itbcheck.profilevalidation import parse_profile
 from tests.conftest import REPO
 
 SHIPPED = sorted(path.stem for path in (REPO / "pump_profiles").glob("*.toml"))

@@ -17,14 +17,14 @@ from pydantic import BaseModel
 
 from itbcheck.cli import ExitCode
 from itbcheck.policy import Policy
-from itbcheck.profiles import (
-    PumpProfile,
+from itbcheck.profilefiles import (
     load_profile,
     profile_names,
-    validate_profile,
     validate_profile_file,
     validate_shipped_profiles,
 )
+from itbcheck.profiles import PumpProfile
+from itbcheck.profilevalidation import validate_profile
 from itbcheck.records import Record
 from itbcheck.units import Measured
 from tests.conftest import EXAMPLES, REPO, TESTS, audit_entries, run_cli

@@ -4,7 +4,9 @@ checked for impossible combinations, left out without harm, and shown by `profil
 from __future__ import annotations
 
 from itbcheck.cli import ExitCode
-from itbcheck.profiles import labelling_of, load_profile, profiles_folder, validate_profile
+from itbcheck.profilefiles import load_profile, profiles_folder
+from itbcheck.profiles import labelling_of
+from itbcheck.profilevalidation import validate_profile
 from tests.conftest import run_cli
 
 PROMETRA = (profiles_folder() / "prometra-ii-20ml.toml").read_text("utf-8")

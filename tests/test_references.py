@@ -11,7 +11,8 @@ import pytest
 
 from itbcheck.checks import catalogue
 from itbcheck.policy import Policy, load_policy
-from itbcheck.profiles import facts_of, labelling_of, load_profile, profile_names
+from itbcheck.profilefiles import load_profile, profile_names
+from itbcheck.profiles import facts_of, labelling_of
 from tests.conftest import REPO
 
 # An entry opens a line: `12. **ISMP 2004 access port.** Issuer, title, ...`

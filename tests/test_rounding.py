@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from itbcheck.findings import Figure
-from itbcheck.profiles import load_profile, profile_names
+from itbcheck.profilefiles import load_profile, profile_names
 from itbcheck.rounding import rounded, steps_of, typed_figure, typed_quantity
 from tests.conftest import CHECK_FIXTURES, EXAMPLES, run_cli
 

@@ -12,7 +12,7 @@ import pytest
 
 from itbcheck.cli import ExitCode
 from itbcheck.exceptions import ConfigurationError
-from itbcheck.profiles import load_profile
+from itbcheck.profilefiles import load_profile
 from tests.conftest import TEST_KEY, run_cli
 from tests.generated import Visit
 

@@ -13,7 +13,8 @@ from itbcheck.exceptions import InvalidRecordError, Problem
 from itbcheck.findings import Finding, Severity, Verdict, verdict_of
 from itbcheck.history.model import History
 from itbcheck.policy import Policy
-from itbcheck.profiles import PumpProfile, load_profile, profile_names
+from itbcheck.profilefiles import load_profile, profile_names
+from itbcheck.profiles import PumpProfile
 from itbcheck.reading import load_document
 from itbcheck.records import Record, parse_record
 from itbcheck.reservoir import Forecast, forecast

@@ -11,7 +11,7 @@ import typing
 
 from pydantic import BaseModel
 
-from itbcheck.profiles import profile_names
+from itbcheck.profilefiles import profile_names
 from itbcheck.records import Record
 
 

@@ -257,6 +257,6 @@ def problems_from(error: ValidationError) -> list[Problem]:
 
 def _not_a_profile_name() -> str:
     """A record's pump.profile that cannot be a profile name, and the names it could be."""
-    from itbcheck.profiles import profile_names  # profiles itself builds on this module
+    from itbcheck.profilefiles import profile_names  # profiles itself builds on this module
 
     return f"not a pump profile name; known: {', '.join(profile_names())}"

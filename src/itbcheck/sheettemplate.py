@@ -192,7 +192,7 @@ def workbook(rows: Sequence[Sequence[str]], profiles: Sequence[str]) -> Workbook
 
 def template_bytes() -> bytes:
     """The shipped template: the layout, every shipped pump profile, one example row."""
-    from itbcheck.profiles import profile_names
+    from itbcheck.profilefiles import profile_names
 
     buffer = io.BytesIO()
     workbook([EXAMPLE], profile_names()).save(buffer)

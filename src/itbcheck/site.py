@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 
 from itbcheck.exceptions import ConfigurationError, Problem
+from itbcheck.profiles import PumpProfile
+from itbcheck.profilevalidation import parse_profile
 
 SOURCE = "site profiles"
 
@@ -28,7 +30,8 @@ def site_folder() -> Path | None:
 def site_profiles() -> dict[str, Path]:
     """The site's profiles by name; none when no folder is configured. A configured folder
     that is missing, a file name that is not a profile name, or a shipped name is refused."""
-    from itbcheck.profiles import PROFILE_NAME, shipped_profile_names
+    from itbcheck.profilefiles import shipped_profile_names
+    from itbcheck.profiles import PROFILE_NAME
 
     folder = site_folder()
     if folder is None:
@@ -57,3 +60,15 @@ def site_profiles() -> dict[str, Path]:
     if problems:
         raise ConfigurationError(problems, SOURCE)
     return found
+
+
+def site_profile(path: Path) -> PumpProfile:
+    """A site's profile file, held to the same rules as a shipped one."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise ConfigurationError(
+            [Problem("profile", f"cannot read: {reason}", kind="unreadable")], str(path)
+        ) from None
+    return parse_profile(text, str(path), path.stem)

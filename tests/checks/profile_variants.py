@@ -16,7 +16,9 @@ from itbcheck.checks import CheckContext, run_checks
 from itbcheck.dosing import summarise
 from itbcheck.findings import Severity, Verdict, verdict_of
 from itbcheck.policy import load_policy
-from itbcheck.profiles import PumpProfile, parse_profile, profiles_folder
+from itbcheck.profilefiles import profiles_folder
+from itbcheck.profiles import PumpProfile
+from itbcheck.profilevalidation import parse_profile
 from itbcheck.reading import load_document
 from itbcheck.records import Record, parse_record
 from itbcheck.reservoir import forecast

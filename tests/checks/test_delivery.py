@@ -20,7 +20,7 @@ from itbcheck.dosing import summarise
 from itbcheck.findings import Severity, Verdict
 from itbcheck.lab.simulation import simulate
 from itbcheck.policy import load_policy
-from itbcheck.profiles import load_profile
+from itbcheck.profilefiles import load_profile
 from itbcheck.reservoir import forecast
 from tests.checks.helpers import Case, figures_of, params, the_finding
 from tests.conftest import CHECK_FIXTURES, check_file, codes_of

@@ -14,7 +14,7 @@ import pytest
 
 from itbcheck.checks.fill import check_capacity
 from itbcheck.findings import Hazard, Severity, Verdict
-from itbcheck.profiles import load_profile
+from itbcheck.profilefiles import load_profile
 from tests.checks.helpers import Case, figures_of, params, the_finding
 from tests.checks.profile_variants import (
     ProfileCase,

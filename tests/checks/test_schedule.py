@@ -14,7 +14,8 @@ import pytest
 
 from itbcheck.checks.schedule import check_rate_range
 from itbcheck.findings import Hazard, Severity, Verdict
-from itbcheck.profiles import VolumeRateFact, load_profile
+from itbcheck.profilefiles import load_profile
+from itbcheck.profiles import VolumeRateFact
 from tests.checks.helpers import Case, figures_of, params, the_finding
 from tests.checks.profile_variants import (
     NoteCase,

@@ -19,7 +19,7 @@ from itbcheck.exceptions import Problem
 
 if TYPE_CHECKING:
     from itbcheck.lab.scenarios import Outcome
-    from itbcheck.profiles import ProfileReport
+    from itbcheck.profilevalidation import ProfileReport
 
 profiles_app = typer.Typer(help="List, show and validate pump profiles.", no_args_is_help=True)
 scenarios_app = typer.Typer(
@@ -60,12 +60,12 @@ def _problem_text(problem: Problem) -> str:
 @guarded
 def list_profiles() -> None:
     """List the shipped and site pump profiles and how many of their facts are not verified."""
-    from itbcheck.profiles import (
-        facts_of,
+    from itbcheck.profilefiles import (
         shipped_profile_names,
         validate_profile_file,
         validate_shipped_profiles,
     )
+    from itbcheck.profiles import facts_of
     from itbcheck.site import site_profiles
 
     site = site_profiles()
@@ -90,7 +90,8 @@ def show(
 ) -> None:
     """Show every fact of a shipped or site profile: its value, whether it is verified, its
     source."""
-    from itbcheck.profiles import facts_of, labelling_of, load_profile, profile_names, written
+    from itbcheck.profilefiles import load_profile, profile_names
+    from itbcheck.profiles import facts_of, labelling_of, written
 
     if name not in profile_names():
         raise fail(
@@ -140,7 +141,7 @@ def validate(
 
     FILE... are profile files (TOML); without them, every shipped and site profile is validated.
     Exit 0 when all are valid (warnings allowed), 4 otherwise."""
-    from itbcheck.profiles import validate_profile_file, validate_shipped_profiles
+    from itbcheck.profilefiles import validate_profile_file, validate_shipped_profiles
     from itbcheck.site import site_profiles
 
     if not paths:
@@ -223,7 +224,7 @@ def run_scenarios(
     Writes no audit entry. Exit 0 when all pass, 1 when any fails or is invalid."""
     from itbcheck.lab.scenarios import Status, run_file, scenario_files
     from itbcheck.policy import load_policy
-    from itbcheck.profiles import profiles_folder
+    from itbcheck.profilefiles import profiles_folder
 
     loaded = load_policy(policy_in_force(policy))
     profiles_folder()  # no profiles at all is itbcheck's set-up (exit 4), not a failed scenario

@@ -84,7 +84,7 @@ def sheet(  # noqa: PLR0917  # typer reads the options from the signature
     from itbcheck.assessment import failed
     from itbcheck.cli._history import history_use, key_or_none, say_status
     from itbcheck.policy import load_policy
-    from itbcheck.profiles import profiles_folder
+    from itbcheck.profilefiles import profiles_folder
     from itbcheck.sheetcells import SheetDialect, dialect_problems
     from itbcheck.sheettext import SHEET_TABLE_HEADING, render_sheet_head
 
