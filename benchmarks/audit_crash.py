@@ -60,7 +60,8 @@ def _acknowledged(folder: Path) -> list[str]:
 
 def _report(log: Path, acked: list[str], summary: str, elapsed: float) -> bool:
     """Print the figures; True when nothing acknowledged was lost and the chain verifies."""
-    from itbcheck.audit.chain import append, verify
+    from itbcheck.audit.chain import append
+    from itbcheck.audit.verification import verify
 
     # A log that lost only its final newline (issue 10 point 13) must still verify, and the
     # final append must terminate it without a quarantine. A torn tail left by the last kill

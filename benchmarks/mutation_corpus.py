@@ -38,9 +38,10 @@ from typer.testing import CliRunner
 
 from itbcheck.audit import Identifiers, identifiers_in
 from itbcheck.checking import check_record
+from itbcheck.checktext import problem_lines, render_human
 from itbcheck.cli import app
 from itbcheck.exceptions import InvalidRecordError
-from itbcheck.output import error_document, problem_lines, render_human, result_document, to_json
+from itbcheck.output import error_document, result_document, to_json
 from itbcheck.policy import Policy, load_policy
 from itbcheck.reading import load_document
 from itbcheck.records import is_schema_location, parse_record

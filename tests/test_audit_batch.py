@@ -12,15 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from itbcheck.audit import AuditBatch
-from itbcheck.audit.chain import (
-    GENESIS,
-    append,
-    append_many,
-    canonical,
-    entry_hash,
-    sealed_line,
-    verify,
-)
+from itbcheck.audit.canonical import GENESIS, canonical, entry_hash, sealed_line
+from itbcheck.audit.chain import append, append_many
+from itbcheck.audit.verification import verify
 
 _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from itbcheck.audit.chain import verify
+from itbcheck.audit.verification import verify
 from itbcheck.cli import ExitCode
 from tests.conftest import EXAMPLES, TEST_KEY, audit_entries, run_cli
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from itbcheck.audit.chain import append, verify
+from itbcheck.audit.chain import append
+from itbcheck.audit.verification import verify
 from itbcheck.cli import ExitCode
 from tests.conftest import EXAMPLES, TEST_KEY, audit_entries, run_cli
 

@@ -14,18 +14,10 @@ from typing import Any
 
 import pytest
 
-from itbcheck.audit.chain import (
-    GENESIS,
-    ChainError,
-    Resume,
-    append,
-    canonical,
-    entry_hash,
-    sealed,
-    sealed_line,
-    verify,
-)
+from itbcheck.audit.canonical import GENESIS, canonical, entry_hash, sealed, sealed_line
+from itbcheck.audit.chain import ChainError, append
 from itbcheck.audit.sign import checkpoint, checkpoint_problem
+from itbcheck.audit.verification import Resume, verify
 from tests.test_auditsign import PRIVATE
 
 PUBLIC = PRIVATE.public_key()

@@ -64,6 +64,17 @@ def test_stop_report_shows_the_numbers_and_action() -> None:
         assert expected in out
 
 
+def test_dates_from_a_wrong_flow_carry_a_caveat() -> None:
+    """The 4x overdose's alarm and empty dates come from the 1.6 mL/day that
+    CONCENTRATION_MISMATCH says is wrong: a caveat line follows them; the CLEAR example has
+    none."""
+    stop = run_cli("check", str(EXAMPLES / "visit-stop.yaml")).stdout.splitlines()
+    clear = run_cli("check", str(EXAMPLES / "visit-clear.yaml")).stdout
+    refill = next(i for i, line in enumerate(stop) if line.startswith("  refill "))
+    expected = ("  caveat   these dates use the flow and fill as entered, which", False)
+    assert expected == (stop[refill + 1], "caveat" in clear)
+
+
 def test_no_colour_unless_a_terminal() -> None:
     """Output captured by a program carries no ANSI escape codes."""
     assert "\x1b[" not in run_cli("check", str(EXAMPLES / "visit-stop.yaml")).stdout

@@ -17,9 +17,9 @@ import itbcheck.checking
 from itbcheck import dosing
 from itbcheck.assessment import Outcome, assess, profile_cached_check
 from itbcheck.audit import chain as auditchain
-from itbcheck.audit.chain import verify
+from itbcheck.audit.verification import verify
 from itbcheck.cli import ExitCode
-from itbcheck.cli import sheet as sheet_cli
+from itbcheck.cli import _sheet_run as sheet_run
 from itbcheck.policy import load_policy
 from itbcheck.sheet import read_any_sheet
 from tests.conftest import EXAMPLES, REPO, TEST_KEY, audit_entries, run_cli
@@ -336,8 +336,8 @@ def test_entries_are_appended_in_batches_before_rows_are_shown(
             raise OSError(28, "No space left on device")
         return auditchain.append_many(path, batch)
 
-    monkeypatch.setattr(sheet_cli, "BATCH_ROWS", 3)
-    monkeypatch.setattr(sheet_cli, "BATCH_SECONDS", 3600.0)
+    monkeypatch.setattr(sheet_run, "BATCH_ROWS", 3)
+    monkeypatch.setattr(sheet_run, "BATCH_SECONDS", 3600.0)
     monkeypatch.setattr(itbcheck.audit.entry, "append_many", append_many)
     sheet = _write(tmp_path, "day.jsonl", jsonl_text([CLEAR] * 7))
     run_cli("sheet", str(sheet))

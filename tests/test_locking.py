@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from itbcheck.audit import lock as locking
-from itbcheck.audit.chain import append, verify
+from itbcheck.audit.chain import append
 from itbcheck.audit.lock import WINDOWS_LOCK_OFFSET, Backend, exclusive, open_for_append
+from itbcheck.audit.verification import verify
 from tests import fake_msvcrt
 
 ROOT = Path(__file__).resolve().parent.parent

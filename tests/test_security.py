@@ -120,6 +120,25 @@ def test_terminal_output_carries_no_control_character_from_the_input(tmp_path: P
         assert [] == [ch for ch in "\x1b\x07\x9b" if ch in shown]
 
 
+@pytest.mark.parametrize("command", ["check", "sheet"])
+def test_json_output_escapes_what_a_terminal_or_reader_would_act_on(
+    command: str, tmp_path: Path
+) -> None:
+    """A file name with a C1 escape (U+009B), a bidi override (U+202E), DEL and a tag character
+    reaches JSON and JSON lines output escaped: no raw character on stdout, and the document
+    still gives the name back exactly."""
+    name = "visit\x9b2J\u202e\x7f\U000e0041.yaml" if command == "check" else "day\x9b\u202e.csv"
+    if command == "check":
+        (tmp_path / name).write_text(Path("examples/visit-clear.yaml").read_text("utf-8"))
+    else:
+        (tmp_path / name).write_text(Path("examples/refill-day.csv").read_text("utf-8"))
+    option = "json" if command == "check" else "jsonl"
+    result = run_cli(command, "--format", option, str(tmp_path / name))
+    raw = [ch for ch in "\x9b\u202e\x7f\U000e0041" if ch in result.stdout]
+    first = json.loads(result.stdout.splitlines()[0] if command == "sheet" else result.stdout)
+    assert ([], True) == (raw, first["source"].startswith(str(tmp_path / name)))
+
+
 def test_the_audit_key_never_appears_in_any_output(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, audit_log: Path
 ) -> None:

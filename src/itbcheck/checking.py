@@ -7,9 +7,10 @@ import functools
 from dataclasses import dataclass
 
 from itbcheck.checks import CheckContext, run_checks
+from itbcheck.checks.reservoir import REFILL_AFTER_ALARM
 from itbcheck.dosing import DoseSummary, summarise
 from itbcheck.exceptions import InvalidRecordError, Problem
-from itbcheck.findings import Finding, Verdict, verdict_of
+from itbcheck.findings import Finding, Severity, Verdict, verdict_of
 from itbcheck.history.model import History
 from itbcheck.policy import Policy
 from itbcheck.profiles import PumpProfile, load_profile, profile_names
@@ -34,6 +35,15 @@ class CheckResult:
     @functools.cached_property
     def verdict(self) -> Verdict:
         return verdict_of(self.findings)
+
+    @property
+    def forecast_undone_by(self) -> tuple[str, ...]:
+        """The codes of STOP findings whose error the reservoir dates are computed from (a wrong
+        programmed strength gives a wrong flow, a fill above capacity a wrong volume): the
+        dates change once they are corrected."""
+        causes = REFILL_AFTER_ALARM.follows_from
+        stops = (f.code for f in self.findings if f.severity is Severity.STOP and f.code in causes)
+        return tuple(dict.fromkeys(stops))
 
 
 def check_record(

@@ -22,6 +22,8 @@ from tests.conftest import CHECK_FIXTURES
 
 OUT_OF_BAND = "history_expected_9_ml_aspirated_3_9_ml.yaml"
 IN_BAND = "history_expected_6_56_ml_aspirated_6_2_ml.yaml"
+BETWEEN = "history_titrated_between_refills_480_to_600.yaml"
+REPLACED = "pump_replaced_residual_19_2_ml.yaml"
 # The fixtures checked alone, as every fixture is (tests/checks/test_fixtures.py).
 CASES: list[Case] = [
     (OUT_OF_BAND, Verdict.STOP, ["RESIDUAL_GAP"]),
@@ -35,6 +37,7 @@ HISTORY_CODES = {
     "HISTORY_RESIDUAL_PROGRAMMER": "test_programmer_expecting_9_ml_is_outside_4_61_to_8_51_ml",
     "HISTORY_RESIDUAL_ASPIRATED": "test_aspirated_3_9_ml_below_the_band_is_overdose",
     "HISTORY_PREVIOUS_MISMATCH": "test_previous_strength_and_dose_against_the_last_visit",
+    "HISTORY_DOSE_CHANGED_SINCE": "test_titration_between_refills_is_a_note_not_a_mismatch",
     "HISTORY_CHANGE_TIME": "test_dose_change_time_before_the_last_changing_visit",
     "HISTORY_WINDOW_INCREASE": "test_three_30_percent_steps_in_seven_days",
 }
@@ -142,6 +145,83 @@ def test_another_pump_is_said_and_nothing_is_carried_over() -> None:
     assert ["HISTORY_PUMP_CHANGED"] == history_codes(checked(OUT_OF_BAND, LAST, pump="other"))
 
 
+def test_recorded_replacement_explains_the_new_serial() -> None:
+    """A new pump implanted on 2026-11-02, after the last visit (2026-10-30), with a new
+    serial: PUMP_REPLACED alone, no HISTORY_PUMP_CHANGED and nothing carried over."""
+    result = checked(REPLACED, LAST, pump="new-pump")
+    assert ([], ["PUMP_REPLACED"]) == (
+        history_codes(result),
+        sorted(f.code for f in result.findings if f.severity > Severity.NOTE),
+    )
+
+
+def test_replacement_with_the_old_serial_is_said() -> None:
+    """The same replacement but the last visit's serial: one of the two is wrong, CAUTION; the
+    old pump's residual and previous values are not carried over (2000 mcg/mL and 400 mcg/day
+    against the 1000 and 480 of then would otherwise be two HISTORY_PREVIOUS_MISMATCH)."""
+    result = checked(REPLACED, LAST)
+    found = the_finding(result, "HISTORY_PUMP_CHANGED")
+    assert (Severity.CAUTION, ["HISTORY_PUMP_CHANGED"]) == (found.severity, history_codes(result))
+    assert "its serial and profile (synchromed-ii-20ml) are the last visit's" in found.message
+
+
+def test_replacement_before_the_last_visit_explains_nothing() -> None:
+    """A replacement dated 2026-11-02 does not explain a new serial after a visit on file of
+    2026-11-05: HISTORY_PUMP_CHANGED stays."""
+    last = dataclasses.replace(LAST, visit_time=dt.datetime(2026, 11, 5, 10, 30, tzinfo=dt.UTC))
+    assert ["HISTORY_PUMP_CHANGED"] == history_codes(checked(REPLACED, last, pump="new-pump"))
+
+
+def test_titration_between_refills_is_a_note_not_a_mismatch() -> None:
+    """480 mcg/day at the last visit, 600 since 2026-11-13 (after it): +25 % within the 30 %
+    spinal step, a NOTE, and no HISTORY_PREVIOUS_MISMATCH; the visit stays CLEAR."""
+    result = checked(BETWEEN, LAST)
+    found = the_finding(result, "HISTORY_DOSE_CHANGED_SINCE")
+    figures = figures_of(found)
+    assert (["HISTORY_DOSE_CHANGED_SINCE"], Verdict.CLEAR, Severity.NOTE) == (
+        history_codes(result),
+        result.verdict,
+        found.severity,
+    )
+    assert ((Decimal("25.0"), "%"), (Decimal(30), "%")) == (figures["change"], figures["limit"])
+
+
+def test_titration_between_refills_beyond_a_step_is_a_caution() -> None:
+    """400 mcg/day at the last visit (0.4 mL/day), 600 since: +50 % > 30 %, CAUTION overdose.
+    Used 0.4 x 14 + 0.6 x 14 = 14 mL: 3.97 to 8.03 mL holds 4.0 mL, no residual finding."""
+    last = dataclasses.replace(
+        LAST,
+        prescribed_mcg_per_day=Decimal(400),
+        previous_mcg_per_day=Decimal(400),
+        pump_ml_per_day=Decimal("0.4"),
+    )
+    result = checked(BETWEEN, last)
+    found = the_finding(result, "HISTORY_DOSE_CHANGED_SINCE")
+    assert (Severity.CAUTION, Hazard.OVERDOSE, (Decimal("50.0"), "%"), Verdict.CAUTION) == (
+        found.severity,
+        found.hazard,
+        figures_of(found)["change"],
+        result.verdict,
+    )
+
+
+def test_decrease_between_refills_beyond_the_caution_level() -> None:
+    """800 mcg/day at the last visit, 600 since: -25 %, beyond the 20 % decrease caution:
+    CAUTION withdrawal."""
+    last = dataclasses.replace(
+        LAST,
+        prescribed_mcg_per_day=Decimal(800),
+        previous_mcg_per_day=Decimal(800),
+        pump_ml_per_day=Decimal("0.8"),
+    )
+    found = the_finding(checked(BETWEEN, last), "HISTORY_DOSE_CHANGED_SINCE")
+    assert (Severity.CAUTION, Hazard.WITHDRAWAL, (Decimal("-25.0"), "%")) == (
+        found.severity,
+        found.hazard,
+        figures_of(found)["change"],
+    )
+
+
 def test_three_30_percent_steps_in_seven_days() -> None:
     """Changes on 11-21 (100 -> 130), 11-24 (130 -> 169) and 11-26 (169 -> 480), none now:
     from 100 mcg/day, (480 - 100) / 100 = 380 % in 7 days > 30 %, CAUTION, 3 changes."""
@@ -164,9 +244,10 @@ def test_three_30_percent_steps_in_seven_days() -> None:
 
 def test_every_cross_visit_code_has_its_test() -> None:
     """HISTORY_CODES names every code of the cross-visit checks, each with a test here."""
-    from itbcheck.checks import history
+    from itbcheck.checks import history, history_dose, history_residual
 
-    codes = {info.code for check in history.CHECKS for info in check.codes}
+    checks = (*history.CHECKS, *history_residual.CHECKS, *history_dose.CHECKS)
+    codes = {info.code for check in checks for info in check.codes}
     assert (sorted(codes), True) == (
         sorted(HISTORY_CODES),
         all(name in globals() for name in HISTORY_CODES.values()),

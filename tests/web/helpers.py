@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from itbcheck.web.app import create_app
 from itbcheck.web.formdata import values_from_prefill
-from itbcheck.web.layout import CHECKING_NURSE, SECOND_NURSE, bolus_names, step_names
+from itbcheck.web.layout import CHECKING_NURSE, SECOND_NURSE
+from itbcheck.web.rows import bolus_names, step_names
 from itbcheck.web.state import PreviousValues, WebConfig, no_visit_store
 
 BASE_URL = "http://127.0.0.1"

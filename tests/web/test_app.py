@@ -65,6 +65,18 @@ def test_stop_visit_shows_the_dose_arithmetic(audit_log: Path) -> None:
     assert [True] * len(expected) == [line in text for line in expected]
 
 
+def test_dates_from_a_wrong_flow_say_so(tmp_path: Path) -> None:
+    """The worked STOP example's dates come from the 1.6 mL/day that CONCENTRATION_MISMATCH says
+    is wrong: the reservoir section says they change once it is corrected; a CLEAR page does
+    not."""
+    caveat = "These dates use the flow and fill as entered, which CONCENTRATION_MISMATCH says is "
+    pages = [
+        text_of(post_form(client(log), "/check", form_values(name)).text)
+        for log, name in ((tmp_path / "stop.jsonl", STOP), (tmp_path / "clear.jsonl", CLEAR))
+    ]
+    assert (True, False) == tuple(caveat in page for page in pages)
+
+
 def test_verdict_page_has_no_accept_button_for_stop(audit_log: Path) -> None:
     """A STOP page offers to change the record, never to accept or proceed."""
     text = text_of(post_form(client(audit_log), "/check", form_values(STOP)).text).lower()

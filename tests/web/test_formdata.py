@@ -8,7 +8,8 @@ import pytest
 from itbcheck.exceptions import InvalidRecordError
 from itbcheck.units import Kind, unit_spellings
 from itbcheck.web.formdata import field_of, merged, split_quantity, values_from_prefill, visit_of
-from itbcheck.web.layout import FIELDS, SECTIONS, STEPS
+from itbcheck.web.layout import FIELDS, SECTIONS
+from itbcheck.web.rows import STEPS
 from tests.conftest import EXAMPLES
 from tests.web.helpers import form_values
 

@@ -12,7 +12,7 @@ import pytest
 
 from itbcheck.output import finding_document
 from itbcheck.web.formdata import values_from_prefill
-from itbcheck.web.layout import BOLUS_ROWS, STEP_ROWS
+from itbcheck.web.rows import BOLUS_ROWS, STEP_ROWS
 from itbcheck.web.state import WebConfig
 from itbcheck.web.visit import check_form
 from tests.conftest import EXAMPLES, run_cli

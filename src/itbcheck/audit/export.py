@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from itbcheck.audit.chain import parse_line
+from itbcheck.audit.canonical import parse_line
 
 CSV_COLUMNS = (
     "seq",

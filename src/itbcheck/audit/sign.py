@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from itbcheck.audit.chain import head_problem
+from itbcheck.audit.verification import head_problem
 from itbcheck.exceptions import ConfigurationError, Problem
 
 SIGNING_KEY_ENV = "ITBCHECK_SIGNING_KEY_FILE"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
-from itbcheck.checks.history import last_visit_on_pump
+from itbcheck.checks.near_full import RESIDUAL_NEAR_FULL, near_full
 from itbcheck.checks.since_visit import pump_replaced
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
@@ -44,30 +44,6 @@ RESIDUAL_NOT_ASPIRATED = CodeInfo(
     "go into the pocket, the route of 8 deaths in 351 reported pocket fills.",
     source=_SOURCE,
     example="aspirated_residual '0 mL': STOP.",
-)
-RESIDUAL_NEAR_FULL = CodeInfo(
-    code="RESIDUAL_NEAR_FULL",
-    severity=Severity.STOP,
-    hazard=Hazard.WITHDRAWAL,
-    title="Residual near full capacity: the pump delivered almost nothing",
-    meaning="The aspirated residual is within the gap threshold of the previous fill volume (of "
-    "the reservoir's capacity when that is not recorded), and nothing shows it is an early "
-    "refill: it is more than the threshold above the programmer's expected residual, or the "
-    "programmed flow since refill.previous_fill_date (without it, since the last visit on "
-    "file with this pump, whose fill volume is used too) should have emptied more than the "
-    "threshold beyond what can have left the reservoir, or (no date known) the early refill "
-    "cannot be confirmed. A residual near full that matches both the programmer and the "
-    "days since the last fill is an early refill: no finding.",
-    why="The patient has had little or no drug (withdrawal), and restarting a pump that stalled "
-    "or was blocked at the full dose has caused coma within an hour. But an early refill a few "
-    "days after the last is also near full, and re-titrating it from a low dose would cause "
-    "withdrawal, so a residual that the programmer and the calendar both expect is not a STOP.",
-    source=_SOURCE + " Judging against the expected residual and the days since the last fill, "
-    "with the gap threshold as the tolerance, is itbcheck's choice.",
-    example="19.2 mL aspirated from a 20 mL pump, 3.1 mL expected: STOP. 19.1 mL aspirated, "
-    "19 mL expected, filled to 20 mL 5 days ago at 0.2 mL/day (1 mL due, at most 0.9 mL "
-    "delivered): no finding. The same without previous_fill_date: STOP until the date is "
-    "recorded.",
 )
 DELIVERY_RATIO = CodeInfo(
     code="DELIVERY_RATIO",
@@ -165,99 +141,10 @@ def check_residual(context: CheckContext) -> Iterator[Finding]:
             ],
         )
     if capacity is not None and threshold is not None:
-        yield from _near_full(
+        yield from near_full(
             context, expected.value, aspirated.value, threshold.value, capacity.value
         )
     yield from _delivery_ratio(context, expected.value, aspirated.value)
-
-
-def _near_full(
-    context: CheckContext,
-    expected: Decimal,
-    aspirated: Decimal,
-    threshold: Decimal,
-    capacity: Decimal,
-) -> Iterator[Finding]:
-    """No delivery, told apart from an early refill: near full is judged against the previous
-    fill (the capacity when it is not recorded), and a near-full residual is a STOP only when
-    the programmer or the calendar says more should have gone."""
-    refill = context.record.refill
-    record_fill = refill.previous_fill_volume
-    filled = refill.previous_fill_date
-    on_file = last_visit_on_pump(context) if filled is None else None
-    if on_file is not None:  # the visit store knows the last fill: its date and volume
-        filled = on_file.visit_time.astimezone(context.record.visit_time.tzinfo).date()
-    last_fill = (
-        record_fill.value
-        if record_fill is not None
-        else on_file.fill_ml
-        if on_file is not None
-        else None
-    )
-    full = last_fill if last_fill is not None else capacity
-    if aspirated < full - threshold:
-        return
-    left = max(full - aspirated, Decimal(0))  # the most that can have left the reservoir
-    figures = [
-        _ml("aspirated_residual", aspirated),
-        _ml("previous_fill_volume" if last_fill is not None else "capacity", full),
-        _ml("expected_residual", expected),
-        _ml("threshold", threshold),
-    ]
-    shown = format_quantity(aspirated, "mL")
-    where = (
-        f"from a reservoir filled to {format_quantity(full, 'mL')}"
-        if last_fill is not None
-        else f"from a {format_quantity(full, 'mL')} reservoir"
-    )
-    action = (
-        "No routine restart. Assess for withdrawal, interrogate for a stall or occlusion, and "
-        "re-titrate from a low dose under physician supervision."
-    )
-    if filled is not None:
-        days = Decimal((context.record.visit_time.date() - filled).days)
-        flow = context.dose.previous_daily_dose_mcg_per_day / refill.previous_concentration.value
-        due = flow * days
-        figures += [
-            Figure("days_since_fill", days, "day"),
-            Figure("previous_flow", flow, "mL/day"),
-            _ml("due_since_fill", due),
-        ]
-        if due - left <= threshold:
-            return  # an early refill: the calendar expects the pump to be this full
-        message = (
-            f"Aspirated {shown} {where}: at most "
-            f"{format_quantity(left, 'mL')} left the reservoir, but "
-            f"{format_quantity(due, 'mL')} was due in the {format_number(days)} days since the "
-            f"fill on {filled.isoformat()}"
-            + (" (the last visit on file)" if on_file is not None else "")
-            + ". The pump delivered almost nothing."
-        )
-    elif aspirated - expected > threshold:
-        message = (
-            f"Aspirated {shown} {where}, "
-            f"{format_quantity(aspirated - expected, 'mL')} above the expected "
-            f"{format_quantity(expected, 'mL')}: the pump delivered almost nothing since the "
-            "last refill."
-        )
-    elif aspirated >= capacity - threshold:
-        # Only the old near-capacity rule here, so a small fill that the programmer expects
-        # to be nearly intact is not a new STOP.
-        message = (
-            f"Aspirated {shown} {where}, as the programmer expects "
-            f"({format_quantity(expected, 'mL')}): an early refill, or a pump that delivered "
-            "nothing with a programmer that is wrong too. Without the date of the last fill the "
-            "two cannot be told apart."
-        )
-        action = (
-            "Before restarting, read the date of the last refill from the pump log or the last "
-            "refill sheet, record it as refill.previous_fill_date (and previous_fill_volume) "
-            "and check again. Do not re-titrate an early refill from a low dose: that causes "
-            "withdrawal."
-        )
-    else:
-        return
-    yield finding(RESIDUAL_NEAR_FULL, message=message, action=action, figures=figures)
 
 
 def _delivery_ratio(

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding, step_note
+from itbcheck.checks.interruption import is_documented_restart_from_zero
 from itbcheck.checks.refill_increase import (
     REFILL_INCREASE_ABOVE_TITRATION,
     refill_band,
     refill_limit,
 )
-from itbcheck.checks.restart import is_documented_restart_from_zero
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.units import format_number, format_quantity
 

@@ -160,7 +160,8 @@ def check(  # noqa: PLR0917  # typer reads the options from the signature
 ) -> None:
     """Check one refill and programming record and give a verdict: CLEAR, CAUTION or STOP."""
     from itbcheck import audit
-    from itbcheck.output import error_document, render_human, result_document, to_json
+    from itbcheck.checktext import render_human
+    from itbcheck.output import error_document, result_document, to_json
 
     environ: Mapping[str, str] = os.environ
     log_path = audit_log or audit.default_log_path(environ)
@@ -206,7 +207,7 @@ def explain(
 ) -> None:
     """Explain a finding code: what it means, why it matters, its source and an example."""
     from itbcheck.checks import CHECKS, catalogue
-    from itbcheck.output import render_catalogue, render_explain
+    from itbcheck.explaintext import render_catalogue, render_explain
 
     codes = catalogue()
     if code is None:

@@ -186,7 +186,8 @@ def guarded(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from itbcheck.output import printable, problem_lines
+        from itbcheck.checktext import problem_lines
+        from itbcheck.output import printable
 
         try:
             return command(*args, **kwargs)

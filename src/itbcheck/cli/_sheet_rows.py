@@ -68,8 +68,9 @@ def row_document(
 
 
 def table_lines(outcome: Outcome, line: int, visit: dict[str, str | None]) -> list[str]:
+    from itbcheck.checktext import problem_texts
     from itbcheck.findings import Severity
-    from itbcheck.output import problem_texts, sheet_row_lines
+    from itbcheck.sheettext import sheet_row_lines
 
     result, _ = result_of(outcome)
     if outcome.result is None:

@@ -63,7 +63,7 @@ def _read(log: Path) -> bytes:
 
 def _verified(log: Path, *more: str) -> tuple[bytes, int, str]:
     """The log's bytes, head seq and head hash, once its whole chain verifies."""
-    from itbcheck.audit.chain import verify as verify_chain
+    from itbcheck.audit.verification import verify as verify_chain
 
     data = _read(log)
     result = verify_chain(data)
@@ -105,8 +105,8 @@ def verify(
     ] = None,
 ) -> None:
     """Recompute the hash chain and report the first bad line; exit 0 only if all verifies."""
-    from itbcheck.audit.chain import verify as verify_chain
     from itbcheck.audit.sign import checkpoint_problem, load_public_key
+    from itbcheck.audit.verification import verify as verify_chain
 
     path = log_path(log)
     if checkpoint is not None and public_key is None:

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from itbcheck.checktext import problem_texts
 from itbcheck.exceptions import ConfigurationError, InvalidRecordError
-from itbcheck.output import problem_texts
 from itbcheck.stages import Stage
-from itbcheck.web import layout
+from itbcheck.web import inputs, layout, rows
 from itbcheck.web.formdata import field_of, merged
 from itbcheck.web.pages import Refused, config_of, page, posted_values
 from itbcheck.web.render import AuditRef, verdict_context
@@ -34,7 +34,9 @@ def form_context(
     rejected: AuditRef | None = None,
 ) -> dict[str, Any]:
     return {
+        "inputs": inputs,
         "layout": layout,
+        "rows": rows,
         "sections": layout.SECTIONS,
         "values": values,
         "problems": problems or {},

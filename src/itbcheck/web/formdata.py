@@ -25,17 +25,9 @@ from itbcheck.records import Record
 from itbcheck.sheet import Row, column_path, column_plan, row_document
 from itbcheck.stages import Stage
 from itbcheck.units import VOLUME_SPELLINGS, Kind
-from itbcheck.web.layout import (
-    BOLUS_ROWS,
-    BOLUSES,
-    FIELDS,
-    NURSE_FIELDS,
-    STEP_ROWS,
-    STEPS,
-    UNIT,
-    bolus_names,
-    step_names,
-)
+from itbcheck.web.inputs import UNIT
+from itbcheck.web.layout import FIELDS, NURSE_FIELDS
+from itbcheck.web.rows import BOLUS_ROWS, BOLUSES, STEP_ROWS, STEPS, bolus_names, step_names
 
 RECORD_VERSION_CELL = "1"  # the form writes record version 1; the nurse never sees it
 _QUANTITY_TEXT = re.compile(r"(\S+) (\S+)")
@@ -183,7 +175,7 @@ def values_from_prefill(prefill: Mapping[str, str]) -> dict[str, str]:
 def _units_of(name: str) -> list[str] | None:
     """The unit spellings of a quantity input, [] for another known input, None if unknown."""
     from itbcheck.units import unit_spellings
-    from itbcheck.web.layout import BOLUS_UNITS
+    from itbcheck.web.rows import BOLUS_UNITS
 
     spec = FIELDS.get(name)
     if spec is not None:

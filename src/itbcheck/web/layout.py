@@ -1,66 +1,20 @@
 """The form's fields, in the order a nurse refills a pump. Data only: each field is named by
 the record's dotted path, exactly the CSV sheet's column name (docs/sheet.md), so the form
 and a sheet row become a record the same way (`formdata`). Choices come from the record model
-and unit pickers from the units allowlist, never from a list kept here."""
+and unit pickers from the units allowlist, never from a list kept here. What one input is lives
+in `inputs`; the flex steps' and boluses' repeated rows in `rows`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from itbcheck.choices import choices_of
-from itbcheck.units import VOLUME_SPELLINGS, Kind, unit_spellings
+from itbcheck.units import Kind
+from itbcheck.web.inputs import Field, Section
+from itbcheck.web.inputs import choice_field as _c
+from itbcheck.web.inputs import quantity_field as _q
+from itbcheck.web.rows import BOLUSES, STEPS
 
-STEP_ROWS = 13  # a flex day of up to 13 steps; the record allows 48, the sheet's cell more
-BOLUS_ROWS = 6
-STEPS = "dosing.prescription.steps"
-BOLUSES = "dosing.prescription.boluses"
 CHECKING_NURSE = "nurse.checking"
 SECOND_NURSE = "nurse.second"
-UNIT = ".unit"  # a quantity's unit picker is named after its number field plus this
-
-# The unit a picker shows first: the canonical unit of its kind.
-DEFAULT_UNITS = {kind: kind.canonical for kind in Kind}
-
-
-@dataclass(frozen=True)
-class Field:
-    """One input. `kind` is text, integer, choice, quantity, timestamp, date or clock."""
-
-    name: str
-    label: str
-    kind: str = "text"
-    hint: str = ""
-    quantity: Kind | None = None
-    choices: tuple[str, ...] = ()
-    required: bool = True
-
-    @property
-    def units(self) -> list[str]:
-        return [] if self.quantity is None else unit_spellings(self.quantity)
-
-    @property
-    def default_unit(self) -> str:
-        return "" if self.quantity is None else DEFAULT_UNITS[self.quantity]
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    hint: str
-    fields: tuple[Field, ...] = field(default=())
-
-
-def _q(name: str, label: str, kind: Kind, hint: str = "", *, required: bool = True) -> Field:
-    return Field(name, label, "quantity", hint, quantity=kind, required=required)
-
-
-def _c(
-    name: str, label: str, hint: str = "", *, choices: tuple[str, ...] = (), required: bool = True
-) -> Field:
-    return Field(
-        name, label, "choice", hint, choices=choices or choices_of(name), required=required
-    )
 
 
 def _patient_bolus_fields(path: str, when: str) -> tuple[Field, ...]:
@@ -315,17 +269,3 @@ SECTIONS: tuple[Section, ...] = (
 
 FIELDS = {f.name: f for section in SECTIONS for f in section.fields}
 NURSE_FIELDS = (CHECKING_NURSE, SECOND_NURSE)
-
-
-def step_names(index: int) -> tuple[str, str]:
-    """The start and rate inputs of flex step row `index`."""
-    return f"{STEPS}[{index}].start", f"{STEPS}[{index}].rate"
-
-
-def bolus_names(index: int) -> tuple[str, str]:
-    """The time and amount inputs of bolus row `index`; the amount's unit says dose or
-    volume."""
-    return f"{BOLUSES}[{index}].time", f"{BOLUSES}[{index}].amount"
-
-
-BOLUS_UNITS = unit_spellings(Kind.MASS) + sorted(VOLUME_SPELLINGS)

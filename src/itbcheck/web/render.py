@@ -14,9 +14,10 @@ import jinja2
 
 from itbcheck.assessment import Outcome
 from itbcheck.checking import CheckResult
+from itbcheck.checktext import figures_text, problem_texts, verdict_words
 from itbcheck.findings import Finding, Severity
 from itbcheck.grouping import grouped
-from itbcheck.output import figures_text, problem_texts, reservoir_dates, verdict_words
+from itbcheck.output import reservoir_dates
 from itbcheck.reservoir import latest_safe_refill, refill_due_by
 from itbcheck.rounding import steps_of, typed_quantity
 from itbcheck.stages import STAGES, Stage
@@ -124,6 +125,7 @@ def verdict_context(result: CheckResult, audit: AuditRef, nurses: dict[str, str]
         "appointment_days": outlook.appointment_days,
         "margin": f"{format_number(margin)}-day",
         "latest_safe_refill": None if latest is None else latest.isoformat(),
+        "forecast_undone_by": " and ".join(result.forecast_undone_by),
         "findings": _findings(result, steps),
         "notes": [_finding(f, steps) for f in result.findings if f.severity is Severity.NOTE],
         "overrides": [

@@ -1,0 +1,213 @@
+"""Checks of the dose across visits: the previous strength and dose the record states against
+the last visit on file, a dose change the record places between that visit and this one (a
+titration at a visit with no refill), and the increase added up over the policy's window."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks.history import RECORD_SOURCE, last_on_file, last_visit_on_pump
+from itbcheck.checks.titration import increase_limit_percent
+from itbcheck.findings import Figure, Finding, Hazard, Severity
+from itbcheck.history.model import PastVisit
+from itbcheck.units import format_number, format_quantity
+
+HISTORY_PREVIOUS_MISMATCH = CodeInfo(
+    code="HISTORY_PREVIOUS_MISMATCH",
+    severity=Severity.STOP,
+    hazard=Hazard.RECORD,
+    title="Previous strength or dose differs from the last visit on file",
+    meaning="The record's previous concentration differs from the concentration dispensed at "
+    "the last visit, or its previous daily dose from the dose prescribed then.",
+    why="The concentration-change, bridge and titration checks all start from these values.",
+    source=RECORD_SOURCE,
+    example="Last visit dispensed 2000 mcg/mL, this record says previous 500 mcg/mL: STOP.",
+)
+HISTORY_DOSE_CHANGED_SINCE = CodeInfo(
+    code="HISTORY_DOSE_CHANGED_SINCE",
+    severity=Severity.NOTE,
+    hazard=Hazard.RECORD,
+    title="Daily dose changed since the last visit on file, at a visit not on file",
+    meaning="The record's previous daily dose differs from the dose prescribed at the last visit "
+    "on file, and its previous_dose_changed_at is after that visit: a titration programmed at "
+    "a visit with no refill. A NOTE; a CAUTION when that change rose by more than one "
+    "titration step's limit or fell by more than the policy's decrease caution. The residual "
+    "carried forward counts each flow for its own time.",
+    why="Titration steps are weekly or fortnightly and refills months apart, so most doses "
+    "change between refills; the change itself was not checked by itbcheck.",
+    source=RECORD_SOURCE + " Titration limits per step: [1] Lioresal label; [2] Gablofen "
+    "label; [6] Saulino 2016.",
+    example="480 mcg/day at the last refill, 576 mcg/day since 2026-11-29 (+20 %, within the "
+    "30 % spinal step): NOTE. 480 to 720 mcg/day (+50 %): CAUTION, overdose.",
+)
+HISTORY_CHANGE_TIME = CodeInfo(
+    code="HISTORY_CHANGE_TIME",
+    severity=Severity.CAUTION,
+    hazard=Hazard.RECORD,
+    title="Last dose change earlier than the last visit that changed the dose",
+    meaning="The last visit on file changed the daily dose, yet the record says the dose last "
+    "changed before that visit.",
+    why="The 24-hour change check counts from this time.",
+    source=RECORD_SOURCE,
+    example="Last visit changed the dose on 2026-11-27; the record says 2026-10-01: CAUTION.",
+)
+HISTORY_WINDOW_INCREASE = CodeInfo(
+    code="HISTORY_WINDOW_INCREASE",
+    severity=Severity.CAUTION,
+    hazard=Hazard.OVERDOSE,
+    title="Total increase over the policy's window above the increase limit",
+    meaning="From the dose before the first change in the window to this prescription, the "
+    "daily dose rose by more than one step's increase limit; the changes are counted, a change "
+    "the record places between the last visit and this one (previous_dose_changed_at) among "
+    "them.",
+    why="Steps small per visit can add up to a large increase per week.",
+    source="[1] Lioresal label; [2] Gablofen label (titration per 24 h); [6] Saulino 2016 "
+    "(large steps at high doses). Comparing the week's total with one step's limit is "
+    "itbcheck's choice.",
+    example="100 -> 130 -> 169 -> 219.7 mcg/day in 7 days: +119.7 % in 3 changes: CAUTION.",
+)
+
+
+def check_previous_values(context: CheckContext) -> Iterator[Finding]:
+    last = last_visit_on_pump(context)
+    if last is None:
+        return
+    dose, dosing = context.dose, context.record.dosing
+    strength = context.record.refill.previous_concentration
+    if strength.value != last.dispensed_mcg_per_ml:
+        yield finding(
+            HISTORY_PREVIOUS_MISMATCH,
+            message=f"Previous concentration {strength.text}, but "
+            f"{format_quantity(last.dispensed_mcg_per_ml, 'mcg/mL')} was dispensed last time.",
+            action="Confirm what the pump holds; correct the record before programming.",
+            figures=[
+                Figure("previous_concentration", strength.value, "mcg/mL"),
+                Figure("last_dispensed", last.dispensed_mcg_per_ml, "mcg/mL"),
+            ],
+        )
+    if dose.previous_daily_dose_mcg_per_day != last.prescribed_mcg_per_day:
+        if dosing.previous_dose_changed_at > last.visit_time:
+            yield _changed_since(context, last)
+        else:
+            yield finding(
+                HISTORY_PREVIOUS_MISMATCH,
+                message=f"Previous daily dose {dosing.previous_daily_dose.text}, but "
+                f"{format_quantity(last.prescribed_mcg_per_day, 'mcg/day')} was prescribed "
+                "last time.",
+                action="Confirm the dose the pump runs; correct the record before programming.",
+                figures=[
+                    Figure("previous_daily_dose", dose.previous_daily_dose_mcg_per_day, "mcg/day"),
+                    Figure("last_prescribed", last.prescribed_mcg_per_day, "mcg/day"),
+                ],
+            )
+    if last.dose_changed and dosing.previous_dose_changed_at < last.visit_time:
+        yield finding(
+            HISTORY_CHANGE_TIME,
+            message=f"The dose last changed at the visit of {last.visit_time.isoformat()}, but "
+            f"the record says {dosing.previous_dose_changed_at.isoformat()}.",
+            action="Correct the time of the last dose change.",
+        )
+
+
+def _changed_since(context: CheckContext, last: PastVisit) -> Finding:
+    """HISTORY_DOSE_CHANGED_SINCE: the dose changed between the last visit and this one."""
+    before, after = last.prescribed_mcg_per_day, context.dose.previous_daily_dose_mcg_per_day
+    when = context.record.dosing.previous_dose_changed_at.isoformat()
+    change = (after - before) * 100 / before if before else None
+    limit: Decimal | None = None
+    hazard: Hazard | None = None
+    if change is not None and change > 0:
+        limit = increase_limit_percent(context)[0]
+        hazard = Hazard.OVERDOSE if change > limit else None
+    elif change is not None:
+        limit = Decimal(context.policy.decrease.caution_above_percent)
+        hazard = Hazard.WITHDRAWAL if -change > limit else None
+    caution = hazard is not None
+    sign = "+" if change is not None and change > 0 else ""
+    shown = "" if change is None else f" ({sign}{format_number(change, 1)} %)"
+    return finding(
+        HISTORY_DOSE_CHANGED_SINCE,
+        severity=Severity.CAUTION if caution else None,
+        hazard=hazard,
+        message=f"The daily dose changed on {when}, after the last visit on file, from "
+        f"{format_quantity(before, 'mcg/day')} to "
+        f"{format_quantity(after, 'mcg/day')}{shown}"
+        + (
+            f", beyond the {format_number(limit)} % limit of one step."
+            if caution and limit is not None
+            else "."
+        ),
+        action="Confirm with the prescriber that this change was intended, and with the pump's "
+        "interrogation that it runs this dose, before programming."
+        if caution
+        else "None beyond the usual interrogation: confirm the pump runs this dose.",
+        figures=[
+            Figure("last_prescribed", before, "mcg/day"),
+            Figure("previous_daily_dose", after, "mcg/day"),
+            *(
+                [Figure("change", change.quantize(Decimal("0.1")), "%")]
+                if change is not None
+                else []
+            ),
+            *([Figure("limit", limit, "%")] if limit is not None else []),
+        ],
+    )
+
+
+def check_window_increase(context: CheckContext) -> Iterator[Finding]:
+    found = last_on_file(context)
+    if found is None:
+        return
+    history, last = found
+    window = context.policy.history.window.value  # hours
+    start = context.record.visit_time - dt.timedelta(hours=float(window))
+    inside = [visit for visit in history.visits if start <= visit.visit_time]
+    dose = context.dose
+    # A change programmed at a visit not on file, inside the window, is a step too.
+    changed_at = context.record.dosing.previous_dose_changed_at
+    between = (
+        changed_at > last.visit_time
+        and changed_at >= start
+        and dose.previous_daily_dose_mcg_per_day != last.prescribed_mcg_per_day
+    )
+    changes = (
+        sum(visit.dose_changed for visit in inside)
+        + between
+        + (dose.change_percent not in (None, 0))
+    )
+    if not inside or changes < 2:
+        return
+    baseline = inside[0].previous_mcg_per_day
+    if baseline == 0:
+        return
+    total = (dose.prescribed_daily_dose_mcg_per_day - baseline) * 100 / baseline
+    limit, _ = increase_limit_percent(context)
+    if total > limit:
+        yield finding(
+            HISTORY_WINDOW_INCREASE,
+            message=f"The daily dose rose {format_number(total, 1)} % in "
+            f"{format_number(window / 24, 1)} days ({changes} changes, from "
+            f"{format_quantity(baseline, 'mcg/day')} to "
+            f"{format_quantity(dose.prescribed_daily_dose_mcg_per_day, 'mcg/day')}), above "
+            f"one step's limit of {limit} %.",
+            action="Review the titration as a whole before programming this step.",
+            figures=[
+                Figure("window_start_dose", baseline, "mcg/day"),
+                Figure("total_increase", total.quantize(Decimal("0.1")), "%"),
+                Figure("changes_in_window", Decimal(changes), "changes"),
+                Figure("limit", limit, "%"),
+            ],
+        )
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "history_previous_values",
+        check_previous_values,
+        (HISTORY_PREVIOUS_MISMATCH, HISTORY_DOSE_CHANGED_SINCE, HISTORY_CHANGE_TIME),
+    ),
+    Check("history_window_increase", check_window_increase, (HISTORY_WINDOW_INCREASE,)),
+)

@@ -1,0 +1,70 @@
+"""The volume a pump was programmed to deliver between its last fill and this visit.
+
+Titration steps are often programmed at visits with no refill, which are not on file. The
+record's `previous_dose_changed_at`, when it falls after the fill, splits the time since the fill
+in two: before it the pump ran at the fill's flow, after it at the flow of the record's previous
+daily dose. The flow before is known only from the visit on file; without it only the part
+after the change is certain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class ProgrammedUse:
+    """`days` since the fill; the last `changed_days` of them (None: the dose did not change
+    after the fill) at `flow` mL/day, the ones before at `earlier_flow` (None: not known)."""
+
+    days: Decimal
+    flow: Decimal
+    changed_days: Decimal | None = None
+    earlier_flow: Decimal | None = None
+
+    @property
+    def earlier_days(self) -> Decimal:
+        return self.days if self.changed_days is None else self.days - self.changed_days
+
+    @property
+    def volume(self) -> Decimal | None:
+        """mL the pump was programmed to deliver since the fill; None when part of it ran at a
+        flow that is not known."""
+        if self.changed_days is None:
+            return self.flow * self.days
+        if self.earlier_flow is None:
+            return None
+        return self.earlier_flow * self.earlier_days + self.flow * self.changed_days
+
+    @property
+    def least_volume(self) -> Decimal:
+        """The least the pump was programmed to deliver: a part at an unknown flow counts as
+        nothing."""
+        known = self.volume
+        if known is not None:
+            return known
+        assert self.changed_days is not None  # volume is only None after a change
+        return self.flow * self.changed_days
+
+
+def programmed_use(
+    days: Decimal,
+    flow: Decimal,
+    *,
+    split: dt.datetime | None,
+    visit_time: dt.datetime,
+    earlier_flow: Decimal | None,
+) -> ProgrammedUse:
+    """The use over `days` ending at `visit_time`, at `flow` since `split` (the dose change,
+    when it fell after the fill; None when it did not) and at `earlier_flow` before it. A change
+    that would leave no time before it (a date-only fill later the same day) is no split."""
+    if split is None:
+        return ProgrammedUse(days, flow)
+    # Whole seconds, exactly: record times are to the minute.
+    changed_days = Decimal((visit_time - split) // dt.timedelta(seconds=1)) / 86400
+    if changed_days >= days:
+        return ProgrammedUse(days, flow)
+    if earlier_flow == flow:
+        return ProgrammedUse(days, flow)
+    return ProgrammedUse(days, flow, max(changed_days, Decimal(0)), earlier_flow)
