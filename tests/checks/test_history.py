@@ -167,9 +167,12 @@ def test_replacement_with_the_old_serial_is_said() -> None:
 
 def test_replacement_before_the_last_visit_explains_nothing() -> None:
     """A replacement dated 2026-11-02 does not explain a new serial after a visit on file of
-    2026-11-05: HISTORY_PUMP_CHANGED stays."""
+    2026-11-05: HISTORY_PUMP_CHANGED stays, and the patient's dose is still compared (400
+    mcg/day in the record against the 480 prescribed then: HISTORY_PREVIOUS_MISMATCH)."""
     last = dataclasses.replace(LAST, visit_time=dt.datetime(2026, 11, 5, 10, 30, tzinfo=dt.UTC))
-    assert ["HISTORY_PUMP_CHANGED"] == history_codes(checked(REPLACED, last, pump="new-pump"))
+    assert ["HISTORY_PREVIOUS_MISMATCH", "HISTORY_PUMP_CHANGED"] == history_codes(
+        checked(REPLACED, last, pump="new-pump")
+    )
 
 
 def test_titration_between_refills_is_a_note_not_a_mismatch() -> None:

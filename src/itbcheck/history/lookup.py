@@ -8,18 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from itbcheck.audit import pseudonym
 from itbcheck.dosing import DoseSummary
-from itbcheck.history.model import History
+from itbcheck.exceptions import ConfigurationError
+from itbcheck.history.model import History, PastVisit
 from itbcheck.history.store import (
     BUSY_TIMEOUT_SECONDS,
     StoredVisit,
     StoreUnavailableError,
     VisitStore,
 )
+from itbcheck.profiles import load_profile, trusted
 from itbcheck.records import Record
 
 # A lookup reads at most this many visits of one patient: enough for any policy window.
@@ -141,7 +144,8 @@ class HistorySession:
             ),
             key=lambda row: row.visit_time,
         )
-        return History(pump_token=pump, visits=tuple(row.past() for row in past[-RECENT_VISITS:]))
+        visits = tuple(row.past() for row in past[-RECENT_VISITS:])
+        return History(pump_token=pump, visits=visits, last_capacity_ml=_capacity(record, visits))
 
     def queue(self, visit: StoredVisit) -> None:
         """A checked visit, seen by later lookups, recorded by `flush`."""
@@ -154,3 +158,16 @@ class HistorySession:
         batch, self.pending, self._pending_of = self.pending, [], {}
         if batch:
             self.store().add(batch, seqs)
+
+
+def _capacity(record: Record, visits: tuple[PastVisit, ...]) -> Decimal | None:
+    """The reservoir capacity of the last visit's profile when it is not this record's: what a
+    pump with an unchanged serial holds (HISTORY_PUMP_CHANGED). None when the profiles agree,
+    or the one on file is no longer known or has no verified capacity."""
+    if not visits or visits[-1].profile == record.pump.profile:
+        return None
+    try:
+        capacity = trusted(load_profile(visits[-1].profile).reservoir_capacity)
+    except ConfigurationError:
+        return None
+    return None if capacity is None else capacity.value
