@@ -117,14 +117,8 @@ WITH_HISTORY = [
     ),
     pytest.param(
         "history_patient_bolus_claimed_as_previous.yaml",
-        None,
+        "HISTORY_PREVIOUS_MISMATCH",
         id="G6_patient_bolus_claimed_as_previous",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="G6: CAUTION today. previous_patient_bolus 8 x 50 mcg is not compared with "
-            "the last visit on file, which had none: most per day 480 -> 880 mcg/day, +83.3 % "
-            "([1] Lioresal label; [34] Prometra PTC guide).",
-        ),
     ),
     pytest.param(
         "history_second_change_23_h_after_the_seed.yaml",

@@ -28,7 +28,9 @@ HISTORY_PREVIOUS_MISMATCH = CodeInfo(
     meaning="The record's previous concentration differs from the concentration dispensed at "
     "the last visit with this pump, or its previous daily dose from the dose prescribed at the "
     "patient's last visit (with any serial, unless a pump replacement is recorded since: the "
-    "dose is the patient's) and the record does not place a change after that visit.",
+    "dose is the patient's) and the record does not place a change after that visit; or the "
+    "previous patient boluses it states (their most per day) from those the last visit "
+    "allowed.",
     why="The concentration-change, bridge and titration checks all start from these values.",
     source=RECORD_SOURCE,
     example="Last visit dispensed 2000 mcg/mL, this record says previous 500 mcg/mL: STOP.",
@@ -119,6 +121,29 @@ def check_previous_values(context: CheckContext) -> Iterator[Finding]:
             )
     if last.dose_changed and dosing.previous_dose_changed_at < last.visit_time:
         yield _change_time(context, last)
+    yield from _patient_bolus_then(context, last)
+
+
+def _patient_bolus_then(context: CheckContext, last: PastVisit) -> Iterator[Finding]:
+    """The previous patient boluses the record states against those the last visit allowed:
+    a new bolus written as a previous one hides its increase from every check."""
+    history, dose = context.previous, context.dose
+    allowed = None if history is None else history.last_patient_bolus_mcg_per_day
+    claimed = dose.previous_patient_bolus_mcg_per_day
+    changed_since = context.record.dosing.previous_dose_changed_at > last.visit_time
+    if allowed is None or claimed == allowed or changed_since:
+        return
+    yield finding(
+        HISTORY_PREVIOUS_MISMATCH,
+        message=f"Previous patient boluses up to {format_quantity(claimed, 'mcg/day')}, but the "
+        f"last visit on file allowed {format_quantity(allowed, 'mcg/day')}.",
+        action="Confirm the patient boluses the pump allowed before this visit (interrogation, "
+        "the last refill sheet); correct dosing.previous_patient_bolus before programming.",
+        figures=[
+            Figure("previous_patient_bolus_daily_max", claimed, "mcg/day"),
+            Figure("last_patient_bolus_daily_max", allowed, "mcg/day"),
+        ],
+    )
 
 
 def _change_time(context: CheckContext, last: PastVisit) -> Finding:

@@ -23,7 +23,7 @@ from itbcheck.history.store import (
     VisitStore,
 )
 from itbcheck.profiles import load_profile, trusted
-from itbcheck.records import Record
+from itbcheck.records import PatientBolus, Record
 
 # A lookup reads at most this many visits of one patient: enough for any policy window.
 RECENT_VISITS = 64
@@ -145,7 +145,12 @@ class HistorySession:
             key=lambda row: row.visit_time,
         )
         visits = tuple(row.past() for row in past[-RECENT_VISITS:])
-        return History(pump_token=pump, visits=visits, last_capacity_ml=_capacity(record, visits))
+        return History(
+            pump_token=pump,
+            visits=visits,
+            last_capacity_ml=_capacity(record, visits),
+            last_patient_bolus_mcg_per_day=_patient_bolus(record, past[-1] if past else None),
+        )
 
     def queue(self, visit: StoredVisit) -> None:
         """A checked visit, seen by later lookups, recorded by `flush`."""
@@ -171,3 +176,15 @@ def _capacity(record: Record, visits: tuple[PastVisit, ...]) -> Decimal | None:
     except ConfigurationError:
         return None
     return None if capacity is None else capacity.value
+
+
+def _patient_bolus(record: Record, last: StoredVisit | None) -> Decimal | None:
+    """The most patient boluses a day the last visit on file allowed, read from its stored
+    record when this record states previous ones (None otherwise: nothing to compare)."""
+    if last is None or record.dosing.previous_patient_bolus is None:
+        return None
+    allowed = json.loads(last.record)["dosing"].get("patient_bolus")
+    if allowed is None:
+        return Decimal(0)
+    bolus = PatientBolus.model_validate(allowed)
+    return bolus.dose.value * bolus.max_per_day
