@@ -15,6 +15,7 @@ from itbcheck.findings import Verdict
 from tests.checks import (
     test_alarm,
     test_bridge,
+    test_calendar,
     test_children,
     test_concentration,
     test_delivery,
@@ -46,6 +47,7 @@ ALL_CASES: list[Case] = [
     *test_concentration.CASES,
     *test_fill.CASES,
     *test_residual.CASES,
+    *test_calendar.CASES,
     *test_reservoir.CASES,
     *test_schedule.CASES,
     *test_bridge.CASES,

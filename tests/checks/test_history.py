@@ -167,9 +167,12 @@ def test_replacement_with_the_old_serial_is_said() -> None:
 
 def test_replacement_before_the_last_visit_explains_nothing() -> None:
     """A replacement dated 2026-11-02 does not explain a new serial after a visit on file of
-    2026-11-05: HISTORY_PUMP_CHANGED stays."""
+    2026-11-05: HISTORY_PUMP_CHANGED stays, and the patient's dose is still compared (400
+    mcg/day in the record against the 480 prescribed then: HISTORY_PREVIOUS_MISMATCH)."""
     last = dataclasses.replace(LAST, visit_time=dt.datetime(2026, 11, 5, 10, 30, tzinfo=dt.UTC))
-    assert ["HISTORY_PUMP_CHANGED"] == history_codes(checked(REPLACED, last, pump="new-pump"))
+    assert ["HISTORY_PREVIOUS_MISMATCH", "HISTORY_PUMP_CHANGED"] == history_codes(
+        checked(REPLACED, last, pump="new-pump")
+    )
 
 
 def test_titration_between_refills_is_a_note_not_a_mismatch() -> None:
@@ -252,3 +255,29 @@ def test_every_cross_visit_code_has_its_test() -> None:
         sorted(HISTORY_CODES),
         all(name in globals() for name in HISTORY_CODES.values()),
     )
+
+
+def test_previous_patient_boluses_against_the_last_visit() -> None:
+    """The record states 4 x 50 = 200 mcg/day of previous patient boluses; the last visit on
+    file allowed none: HISTORY_PREVIOUS_MISMATCH, STOP. Allowing the same 200 says nothing."""
+    name = "patient_bolus_400_plus_4_x_50_refill_day_10.yaml"
+    last = dataclasses.replace(
+        LAST,
+        dispensed_mcg_per_ml=Decimal(500),
+        prescribed_mcg_per_day=Decimal(400),
+        previous_mcg_per_day=Decimal(400),
+        pump_ml_per_day=Decimal("0.8"),
+    )
+    path = CHECK_FIXTURES / name
+    record = parse_record(load_document(path.read_bytes(), name), name)
+
+    def mismatches(allowed: Decimal) -> list[tuple[Decimal, str]]:
+        history = History(pump_token=PUMP, visits=(last,), last_patient_bolus_mcg_per_day=allowed)
+        result = check_record(record, load_policy(), name, history)
+        return [
+            figures_of(f)["last_patient_bolus_daily_max"]
+            for f in result.findings
+            if f.code == "HISTORY_PREVIOUS_MISMATCH"
+        ]
+
+    assert ([(Decimal(0), "mcg/day")], []) == (mismatches(Decimal(0)), mismatches(Decimal(200)))

@@ -11,9 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import yaml
 
+from itbcheck.checking import check_record
 from itbcheck.checks.residual import check_residual
 from itbcheck.findings import Hazard, Severity, Verdict
+from itbcheck.policy import load_policy
+from itbcheck.records import parse_record
 from tests.checks.helpers import Case, figures_of, params, the_finding
 from tests.checks.profile_variants import (
     NoteCase,
@@ -49,6 +53,11 @@ CASES: list[Case] = [
         "residual_0_ml_pump_arrived_empty.yaml",
         Verdict.STOP,
         [NOT_ASPIRATED, "RESTART_AT_FULL_DOSE"],
+    ),
+    (
+        "residual_5_ml_from_a_pump_that_arrived_empty.yaml",
+        Verdict.STOP,
+        ["RESIDUAL_FROM_EMPTY_PUMP", "RESTART_AFTER_INTERRUPTION"],
     ),
     ("delivery_ratio_1_0125_within_band.yaml", Verdict.CLEAR, []),
     ("delivery_ratio_1_145_band_edge.yaml", Verdict.CLEAR, []),
@@ -310,4 +319,18 @@ def test_unverified_accuracy_band_keeps_the_ratio_a_note() -> None:
         [(f.code, f.severity) for f in findings],
         findings[0].message.endswith("The profile has no verified accuracy band to judge it."),
         figures_of(findings[0])["delivered_ratio"][0],
+    )
+
+
+def test_an_empty_pump_holds_no_more_than_its_alarm_volume() -> None:
+    """Empty on arrival: 5 mL expected and aspirated against the 2 mL alarm is a STOP; the same
+    pump giving back 2 mL (the alarm volume itself) is not."""
+    name = "residual_5_ml_from_a_pump_that_arrived_empty.yaml"
+    found = the_finding(check_file(CHECK_FIXTURES / name), "RESIDUAL_FROM_EMPTY_PUMP")
+    data = yaml.safe_load((CHECK_FIXTURES / name).read_text("utf-8"))
+    data["refill"]["expected_residual"] = data["refill"]["aspirated_residual"] = "2 mL"
+    at_alarm = check_record(parse_record(data), load_policy())
+    assert ((Decimal(2), "mL"), []) == (
+        figures_of(found)["alarm_volume"],
+        [f.code for f in at_alarm.findings if f.code == "RESIDUAL_FROM_EMPTY_PUMP"],
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
-from itbcheck.findings import Finding, Hazard, Severity
+from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.history.model import History, PastVisit
+from itbcheck.units import format_quantity
 
 RECORD_SOURCE = (
     "The strength and dose carried from one visit to the next feed the concentration and "
@@ -52,12 +53,15 @@ HISTORY_PUMP_CHANGED = CodeInfo(
     "pump replacement recorded on or after that visit's day (a replacement not recorded, or a "
     "wrong serial); or a replacement is recorded since that visit but the serial and profile "
     "are the last visit's. A replacement recorded with a new serial is PUMP_REPLACED alone. "
-    "Either way the residual forecast and previous values are not carried over.",
+    "Either way the residual forecast and previous values are not carried over. A STOP when the "
+    "serial is unchanged, no replacement is recorded, and the fill is more than the reservoir "
+    "capacity of the profile on file: a pump does not change model under one serial.",
     why="A residual expected from another pump's fill and flow means nothing; a wrong serial "
     "means the record may belong to another pump.",
     source=RECORD_SOURCE,
     example="Last visit synchromed-ii-20ml, this one synchromed-ii-40ml, no replacement "
-    "recorded: CAUTION. A replacement recorded, same serial as last time: CAUTION.",
+    "recorded: CAUTION; with the same serial and a 40 mL fill: STOP. A replacement recorded, "
+    "same serial as last time: CAUTION.",
 )
 
 
@@ -93,15 +97,9 @@ def check_order_and_pump(context: CheckContext) -> Iterator[Finding]:
             action="Correct the visit time, or the patient or pump on the record.",
         )
     changed = history.pump_token != last.pump_token or context.record.pump.profile != last.profile
-    replaced = _replaced_since(context, last)
+    replaced = replaced_since(context, last)
     if changed and not replaced:
-        yield finding(
-            HISTORY_PUMP_CHANGED,
-            message=f"The pump differs from the last visit's (profile {last.profile} then, "
-            f"{context.record.pump.profile} now, or another serial): the residual forecast and "
-            "previous values cannot be carried over.",
-            action="Confirm the pump was replaced; if not, correct the serial or profile.",
-        )
+        yield _pump_changed(context, history, last)
     elif replaced and not changed:
         yield finding(
             HISTORY_PUMP_CHANGED,
@@ -113,7 +111,42 @@ def check_order_and_pump(context: CheckContext) -> Iterator[Finding]:
         )
 
 
-def _replaced_since(context: CheckContext, last: PastVisit) -> bool:
+def _pump_changed(context: CheckContext, history: History, last: PastVisit) -> Finding:
+    """HISTORY_PUMP_CHANGED with no replacement recorded; a STOP when the serial is unchanged
+    and the fill is more than the reservoir of the profile on file holds."""
+    record = context.record
+    message = (
+        f"The pump differs from the last visit's (profile {last.profile} then, "
+        f"{record.pump.profile} now, or another serial): the residual forecast and previous "
+        "values cannot be carried over."
+    )
+    fill = record.refill.fill_volume.value
+    capacity = history.last_capacity_ml
+    if history.pump_token != last.pump_token or capacity is None or fill <= capacity:
+        return finding(
+            HISTORY_PUMP_CHANGED,
+            message=message,
+            action="Confirm the pump was replaced; if not, correct the serial or profile.",
+        )
+    return finding(
+        HISTORY_PUMP_CHANGED,
+        severity=Severity.STOP,
+        hazard=Hazard.OVERDOSE,
+        message=f"The serial is the last visit's, but the profile was {last.profile} then and "
+        f"is {record.pump.profile} now, with no pump replacement recorded: a pump does not "
+        f"change model under one serial. If the serial is right, the "
+        f"{format_quantity(fill, 'mL')} fill is more than the "
+        f"{format_quantity(capacity, 'mL')} its reservoir holds.",
+        action="Do not fill. Read the model and reservoir size from the pump's interrogation; "
+        "correct the profile or the serial, or record the pump replacement, and check again.",
+        figures=[
+            Figure("fill_volume", fill, "mL"),
+            Figure("capacity_on_file", capacity, "mL"),
+        ],
+    )
+
+
+def replaced_since(context: CheckContext, last: PastVisit) -> bool:
     """True when the record's pump replacement falls on or after the last visit's day: a new
     serial is then expected, and nothing of the old pump is carried over."""
     since = context.record.since_last_visit
@@ -133,7 +166,7 @@ def _same_pump(context: CheckContext) -> PastVisit | None:
         history.pump_token != last.pump_token
         or context.record.pump.profile != last.profile
         or context.record.visit_time <= last.visit_time
-        or _replaced_since(context, last)
+        or replaced_since(context, last)
     ):
         return None
     return last
@@ -153,3 +186,15 @@ def last_visit_on_pump(context: CheckContext) -> PastVisit | None:
     """The last visit on file with this pump and profile, before this visit: the previous
     fill, for the early-refill judgement of RESIDUAL_NEAR_FULL (checks/residual.py)."""
     return _same_pump(context)
+
+
+def last_visit_of_patient(context: CheckContext) -> PastVisit | None:
+    """The last visit on file for this patient, before this visit, with no pump replacement
+    recorded since: the dose it prescribed is the patient's, whatever the serial says."""
+    found = last_on_file(context)
+    if found is None:
+        return None
+    _, last = found
+    if context.record.visit_time <= last.visit_time or replaced_since(context, last):
+        return None
+    return last

@@ -9,7 +9,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
-from itbcheck.checks.history import RECORD_SOURCE, last_on_file, last_visit_on_pump
+from itbcheck.checks.history import (
+    RECORD_SOURCE,
+    last_on_file,
+    last_visit_of_patient,
+    last_visit_on_pump,
+)
 from itbcheck.checks.titration import increase_limit_percent
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.history.model import PastVisit
@@ -21,7 +26,11 @@ HISTORY_PREVIOUS_MISMATCH = CodeInfo(
     hazard=Hazard.RECORD,
     title="Previous strength or dose differs from the last visit on file",
     meaning="The record's previous concentration differs from the concentration dispensed at "
-    "the last visit, or its previous daily dose from the dose prescribed then.",
+    "the last visit with this pump, or its previous daily dose from the dose prescribed at the "
+    "patient's last visit (with any serial, unless a pump replacement is recorded since: the "
+    "dose is the patient's) and the record does not place a change after that visit; or the "
+    "previous patient boluses it states (their most per day) from those the last visit "
+    "allowed.",
     why="The concentration-change, bridge and titration checks all start from these values.",
     source=RECORD_SOURCE,
     example="Last visit dispensed 2000 mcg/mL, this record says previous 500 mcg/mL: STOP.",
@@ -49,10 +58,13 @@ HISTORY_CHANGE_TIME = CodeInfo(
     hazard=Hazard.RECORD,
     title="Last dose change earlier than the last visit that changed the dose",
     meaning="The last visit on file changed the daily dose, yet the record says the dose last "
-    "changed before that visit.",
+    "changed before that visit. A STOP when this visit changes the dose again within the "
+    "policy's change window ([changes] window, 24 h) of that visit: the record's earlier time "
+    "hid a second change, which SECOND_CHANGE_IN_WINDOW would have stopped.",
     why="The 24-hour change check counts from this time.",
     source=RECORD_SOURCE,
-    example="Last visit changed the dose on 2026-11-27; the record says 2026-10-01: CAUTION.",
+    example="Last visit changed the dose on 2026-11-27; the record says 2026-10-01: CAUTION. The "
+    "same record 23 h after that visit, changing the dose again: STOP.",
 )
 HISTORY_WINDOW_INCREASE = CodeInfo(
     code="HISTORY_WINDOW_INCREASE",
@@ -72,22 +84,26 @@ HISTORY_WINDOW_INCREASE = CodeInfo(
 
 
 def check_previous_values(context: CheckContext) -> Iterator[Finding]:
-    last = last_visit_on_pump(context)
-    if last is None:
-        return
-    dose, dosing = context.dose, context.record.dosing
+    same_pump = last_visit_on_pump(context)
     strength = context.record.refill.previous_concentration
-    if strength.value != last.dispensed_mcg_per_ml:
+    if same_pump is not None and strength.value != same_pump.dispensed_mcg_per_ml:
         yield finding(
             HISTORY_PREVIOUS_MISMATCH,
             message=f"Previous concentration {strength.text}, but "
-            f"{format_quantity(last.dispensed_mcg_per_ml, 'mcg/mL')} was dispensed last time.",
+            f"{format_quantity(same_pump.dispensed_mcg_per_ml, 'mcg/mL')} was dispensed last "
+            "time.",
             action="Confirm what the pump holds; correct the record before programming.",
             figures=[
                 Figure("previous_concentration", strength.value, "mcg/mL"),
-                Figure("last_dispensed", last.dispensed_mcg_per_ml, "mcg/mL"),
+                Figure("last_dispensed", same_pump.dispensed_mcg_per_ml, "mcg/mL"),
             ],
         )
+    # The dose is the patient's: a new serial with no replacement recorded (HISTORY_PUMP_CHANGED)
+    # does not switch its comparison off.
+    last = last_visit_of_patient(context)
+    if last is None:
+        return
+    dose, dosing = context.dose, context.record.dosing
     if dose.previous_daily_dose_mcg_per_day != last.prescribed_mcg_per_day:
         if dosing.previous_dose_changed_at > last.visit_time:
             yield _changed_since(context, last)
@@ -104,12 +120,62 @@ def check_previous_values(context: CheckContext) -> Iterator[Finding]:
                 ],
             )
     if last.dose_changed and dosing.previous_dose_changed_at < last.visit_time:
-        yield finding(
-            HISTORY_CHANGE_TIME,
-            message=f"The dose last changed at the visit of {last.visit_time.isoformat()}, but "
-            f"the record says {dosing.previous_dose_changed_at.isoformat()}.",
-            action="Correct the time of the last dose change.",
+        yield _change_time(context, last)
+    yield from _patient_bolus_then(context, last)
+
+
+def _patient_bolus_then(context: CheckContext, last: PastVisit) -> Iterator[Finding]:
+    """The previous patient boluses the record states against those the last visit allowed:
+    a new bolus written as a previous one hides its increase from every check."""
+    history, dose = context.previous, context.dose
+    allowed = None if history is None else history.last_patient_bolus_mcg_per_day
+    claimed = dose.previous_patient_bolus_mcg_per_day
+    changed_since = context.record.dosing.previous_dose_changed_at > last.visit_time
+    if allowed is None or claimed == allowed or changed_since:
+        return
+    yield finding(
+        HISTORY_PREVIOUS_MISMATCH,
+        message=f"Previous patient boluses up to {format_quantity(claimed, 'mcg/day')}, but the "
+        f"last visit on file allowed {format_quantity(allowed, 'mcg/day')}.",
+        action="Confirm the patient boluses the pump allowed before this visit (interrogation, "
+        "the last refill sheet); correct dosing.previous_patient_bolus before programming.",
+        figures=[
+            Figure("previous_patient_bolus_daily_max", claimed, "mcg/day"),
+            Figure("last_patient_bolus_daily_max", allowed, "mcg/day"),
+        ],
+    )
+
+
+def _change_time(context: CheckContext, last: PastVisit) -> Finding:
+    """HISTORY_CHANGE_TIME; a STOP when the change on file is within the policy's window of a
+    change made at this visit: the record's earlier time hid a second change."""
+    dose, stated = context.dose, context.record.dosing.previous_dose_changed_at
+    seconds = (context.record.visit_time - last.visit_time) // dt.timedelta(seconds=1)
+    hours = Decimal(seconds) / 3600
+    window = context.policy.changes.window.value
+    again = dose.prescribed_daily_dose_mcg_per_day != dose.previous_daily_dose_mcg_per_day
+    message = (
+        f"The dose last changed at the visit of {last.visit_time.isoformat()}, but the record "
+        f"says {stated.isoformat()}."
+    )
+    if not again or hours >= window:
+        return finding(
+            HISTORY_CHANGE_TIME, message=message, action="Correct the time of the last dose change."
         )
+    lower = dose.prescribed_daily_dose_mcg_per_day < dose.previous_daily_dose_mcg_per_day
+    return finding(
+        HISTORY_CHANGE_TIME,
+        severity=Severity.STOP,
+        hazard=Hazard.WITHDRAWAL if lower else Hazard.OVERDOSE,
+        message=f"{message} This visit changes the dose again {format_number(hours, 1)} h "
+        f"after it: at most one change per {format_number(window)} h.",
+        action="Keep the current dose; correct the time of the last dose change, and make the "
+        f"change once {format_number(window)} h have passed since the last one.",
+        figures=[
+            Figure("hours_since_last_change", hours.quantize(Decimal("0.1")), "h"),
+            Figure("window", window, "h"),
+        ],
+    )
 
 
 def _changed_since(context: CheckContext, last: PastVisit) -> Finding:

@@ -45,6 +45,22 @@ RESIDUAL_NOT_ASPIRATED = CodeInfo(
     source=_SOURCE,
     example="aspirated_residual '0 mL': STOP.",
 )
+RESIDUAL_FROM_EMPTY_PUMP = CodeInfo(
+    code="RESIDUAL_FROM_EMPTY_PUMP",
+    severity=Severity.STOP,
+    hazard=Hazard.OVERDOSE,
+    title="A pump that arrived empty, yet a residual above its alarm volume",
+    meaning="pump.status_at_arrival is empty, but the aspirated or the expected residual is more "
+    "than the low-reservoir alarm volume: an empty reservoir cannot hold it. Either the aspirate "
+    "came from outside the reservoir (the pocket) or the pump was not empty, and the restart "
+    "checks judged an interruption that did not happen.",
+    why="Drug drawn from the pocket means the needle is not in the reservoir: the refill would "
+    "go into the pocket, the route of 8 deaths in 351 reported pocket fills.",
+    source="[11] FDA 2011 pocket-fill recall; [20] Maino 2017 (the residual confirms needle "
+    "placement). Taking the alarm volume as the most an empty pump can hold is itbcheck's "
+    "choice: a pump alarms low before it is empty.",
+    example="Status empty, 5 mL expected and 5 mL aspirated, alarm at 2 mL: STOP.",
+)
 DELIVERY_RATIO = CodeInfo(
     code="DELIVERY_RATIO",
     severity=Severity.NOTE,
@@ -95,6 +111,7 @@ def check_residual(context: CheckContext) -> Iterator[Finding]:
             figures=[_ml("aspirated_residual", aspirated.value)] if aspirated else [],
         )
         return
+    yield from _from_empty_pump(context, expected.value, aspirated.value)
     if pump_replaced(context.record):
         return  # the previous refill was in another pump: PUMP_REPLACED says so
     threshold = trusted(profile.residual_gap_threshold)
@@ -147,6 +164,29 @@ def check_residual(context: CheckContext) -> Iterator[Finding]:
     yield from _delivery_ratio(context, expected.value, aspirated.value)
 
 
+def _from_empty_pump(
+    context: CheckContext, expected: Decimal, aspirated: Decimal
+) -> Iterator[Finding]:
+    alarm = context.forecast.alarm_volume_ml
+    if context.record.pump.status_at_arrival != "empty" or max(expected, aspirated) <= alarm:
+        return
+    yield finding(
+        RESIDUAL_FROM_EMPTY_PUMP,
+        message=f"The pump arrived empty, yet the programmer expects "
+        f"{format_quantity(expected, 'mL')} and {format_quantity(aspirated, 'mL')} was "
+        f"aspirated, more than the {format_quantity(alarm, 'mL')} alarm volume: an empty "
+        "reservoir cannot hold it. The aspirate may have come from the pocket, or the pump was "
+        "not empty.",
+        action="Do not inject. Confirm needle placement in the reservoir (template, aspiration) "
+        "and interrogate the pump again; correct the status or the residuals and check again.",
+        figures=[
+            _ml("expected_residual", expected),
+            _ml("aspirated_residual", aspirated),
+            _ml("alarm_volume", alarm),
+        ],
+    )
+
+
 def _delivery_ratio(
     context: CheckContext, expected: Decimal, aspirated: Decimal
 ) -> Iterator[Finding]:
@@ -189,6 +229,12 @@ CHECKS = (
     Check(
         "residual",
         check_residual,
-        (RESIDUAL_GAP, RESIDUAL_NOT_ASPIRATED, RESIDUAL_NEAR_FULL, DELIVERY_RATIO),
+        (
+            RESIDUAL_GAP,
+            RESIDUAL_NOT_ASPIRATED,
+            RESIDUAL_FROM_EMPTY_PUMP,
+            RESIDUAL_NEAR_FULL,
+            DELIVERY_RATIO,
+        ),
     ),
 )

@@ -8,18 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from itbcheck.audit import pseudonym
 from itbcheck.dosing import DoseSummary
-from itbcheck.history.model import History
+from itbcheck.exceptions import ConfigurationError
+from itbcheck.history.model import History, PastVisit
 from itbcheck.history.store import (
     BUSY_TIMEOUT_SECONDS,
     StoredVisit,
     StoreUnavailableError,
     VisitStore,
 )
+from itbcheck.prescription import PatientBolus
+from itbcheck.profilefiles import load_profile
+from itbcheck.profiles import trusted
 from itbcheck.records import Record
 
 # A lookup reads at most this many visits of one patient: enough for any policy window.
@@ -141,7 +146,13 @@ class HistorySession:
             ),
             key=lambda row: row.visit_time,
         )
-        return History(pump_token=pump, visits=tuple(row.past() for row in past[-RECENT_VISITS:]))
+        visits = tuple(row.past() for row in past[-RECENT_VISITS:])
+        return History(
+            pump_token=pump,
+            visits=visits,
+            last_capacity_ml=_capacity(record, visits),
+            last_patient_bolus_mcg_per_day=_patient_bolus(record, past[-1] if past else None),
+        )
 
     def queue(self, visit: StoredVisit) -> None:
         """A checked visit, seen by later lookups, recorded by `flush`."""
@@ -154,3 +165,28 @@ class HistorySession:
         batch, self.pending, self._pending_of = self.pending, [], {}
         if batch:
             self.store().add(batch, seqs)
+
+
+def _capacity(record: Record, visits: tuple[PastVisit, ...]) -> Decimal | None:
+    """The reservoir capacity of the last visit's profile when it is not this record's: what a
+    pump with an unchanged serial holds (HISTORY_PUMP_CHANGED). None when the profiles agree,
+    or the one on file is no longer known or has no verified capacity."""
+    if not visits or visits[-1].profile == record.pump.profile:
+        return None
+    try:
+        capacity = trusted(load_profile(visits[-1].profile).reservoir_capacity)
+    except ConfigurationError:
+        return None
+    return None if capacity is None else capacity.value
+
+
+def _patient_bolus(record: Record, last: StoredVisit | None) -> Decimal | None:
+    """The most patient boluses a day the last visit on file allowed, read from its stored
+    record when this record states previous ones (None otherwise: nothing to compare)."""
+    if last is None or record.dosing.previous_patient_bolus is None:
+        return None
+    allowed = json.loads(last.record)["dosing"].get("patient_bolus")
+    if allowed is None:
+        return Decimal(0)
+    bolus = PatientBolus.model_validate(allowed)
+    return bolus.dose.value * bolus.max_per_day

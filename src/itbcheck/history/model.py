@@ -38,6 +38,12 @@ class History:
     pump_token: str | None = None
     visits: tuple[PastVisit, ...] = ()
     unavailable: str | None = None
+    # The reservoir capacity of the last visit's profile, when it differs from this record's:
+    # resolved by the lookup, so the checks need not read profile files.
+    last_capacity_ml: Decimal | None = None
+    # The most patient boluses a day the last visit allowed, when this record states previous
+    # ones; None when not looked up.
+    last_patient_bolus_mcg_per_day: Decimal | None = None
 
     @property
     def last(self) -> PastVisit | None:
