@@ -195,6 +195,38 @@ def test_keygen_never_overwrites_and_keeps_the_private_key_private(tmp_path: Pat
     assert (ExitCode.USAGE, before) == (again.exit_code, private.read_bytes())
 
 
+def test_a_signing_key_can_be_kept_under_a_passphrase(
+    audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ITBCHECK_SIGNING_KEY_PASSPHRASE set, keygen encrypts the private key; export signs
+    with it only when the same passphrase is set (exit 4 naming the variable without it, or
+    with another), and its checkpoint verifies. The passphrase is in no output or log."""
+    secret = "correct horse battery staple"
+    monkeypatch.setenv("ITBCHECK_SIGNING_KEY_PASSPHRASE", secret)
+    private, public = _keys(tmp_path, "site")
+    run_cli("check", str(EXAMPLES / "visit-clear.yaml"))
+    outcomes: list[tuple[int, bool]] = []
+    for passphrase in (None, "another passphrase", secret):
+        if passphrase is None:
+            monkeypatch.delenv("ITBCHECK_SIGNING_KEY_PASSPHRASE")
+        else:
+            monkeypatch.setenv("ITBCHECK_SIGNING_KEY_PASSPHRASE", passphrase)
+        out = tmp_path / f"export-{len(outcomes)}.csv"
+        result = run_cli("audit", "export", "-o", str(out), "--signing-key", str(private))
+        outcomes.append((result.exit_code, "ITBCHECK_SIGNING_KEY_PASSPHRASE" in result.stderr))
+        assert secret not in result.stdout + result.stderr
+    checkpoint = tmp_path / "export-2.csv.checkpoint.json"
+    verified = run_cli(
+        "audit", "verify", "--checkpoint", str(checkpoint), "--public-key", str(public)
+    )
+    assert (b"ENCRYPTED PRIVATE KEY" in private.read_bytes(), outcomes, verified.exit_code) == (
+        True,
+        [(ExitCode.CONFIGURATION, True), (ExitCode.CONFIGURATION, True), (ExitCode.CLEAR, False)],
+        ExitCode.CLEAR,
+    )
+    assert secret not in audit_log.read_text("utf-8")
+
+
 def test_a_forged_checkpoint_is_refused_and_a_valid_one_verifies(
     audit_log: Path, tmp_path: Path
 ) -> None:

@@ -26,6 +26,9 @@ from itbcheck.audit.verification import head_problem
 from itbcheck.exceptions import ConfigurationError, Problem
 
 SIGNING_KEY_ENV = "ITBCHECK_SIGNING_KEY_FILE"
+# A passphrase for the private key comes from the environment only: on a command line it would
+# be in the shell history and the process list.
+PASSPHRASE_ENV = "ITBCHECK_SIGNING_KEY_PASSPHRASE"
 CHECKPOINT_FORMAT = "itbcheck-checkpoint-ed25519/1"
 HMAC_ERA = (
     "an HMAC checkpoint (made before checkpoints were signed) cannot be trusted: whoever could "
@@ -37,16 +40,25 @@ def _message(seq: int, head_hash: str) -> bytes:
     return f"{CHECKPOINT_FORMAT}:{seq}:{head_hash}".encode()
 
 
-def new_key_pair() -> tuple[bytes, bytes]:
-    """A fresh private key (PKCS #8 PEM, unencrypted) and its public key (SubjectPublicKeyInfo
-    PEM)."""
+def new_key_pair(passphrase: bytes | None = None) -> tuple[bytes, bytes]:
+    """A fresh private key (PKCS #8 PEM, encrypted with `passphrase` when given) and its public
+    key (SubjectPublicKeyInfo PEM)."""
     private = Ed25519PrivateKey.generate()
+    protection: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
     private_pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, protection
     )
     return private_pem, public_pem(private.public_key())
+
+
+def passphrase_of(environ: Mapping[str, str]) -> bytes | None:
+    """$ITBCHECK_SIGNING_KEY_PASSPHRASE as bytes, or None when unset or empty."""
+    value = environ.get(PASSPHRASE_ENV)
+    return value.encode("utf-8") if value else None
 
 
 def public_pem(public: Ed25519PublicKey) -> bytes:
@@ -82,14 +94,27 @@ def signing_key_path(option: Path | None, environ: Mapping[str, str]) -> Path | 
     return Path(environ[SIGNING_KEY_ENV]) if environ.get(SIGNING_KEY_ENV) else None
 
 
-def load_private_key(path: Path) -> Ed25519PrivateKey:
-    """The site's signing key from a PEM file, or ConfigurationError naming the file."""
+def load_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
+    """The site's signing key from a PEM file, opened with `passphrase` when it is encrypted;
+    or ConfigurationError naming the file."""
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        data = path.read_bytes()
     except OSError as error:
         raise _key_problem(str(path), f"cannot read the signing key: {error.strerror}") from None
+    encrypted = b"ENCRYPTED PRIVATE KEY" in data
+    if encrypted and passphrase is None:
+        raise _key_problem(
+            str(path), f"the signing key is encrypted: set {PASSPHRASE_ENV} to its passphrase"
+        )
+    try:
+        key = serialization.load_pem_private_key(data, password=passphrase if encrypted else None)
     except (ValueError, TypeError):
-        raise _key_problem(str(path), "not an unencrypted PEM private key") from None
+        message = (
+            f"the passphrase in {PASSPHRASE_ENV} does not open the signing key"
+            if encrypted
+            else "not a PEM private key"
+        )
+        raise _key_problem(str(path), message) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise _key_problem(str(path), "not an Ed25519 private key")
     return key

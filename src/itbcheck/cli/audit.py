@@ -144,7 +144,12 @@ def verify(
 
 
 def _signing_key(option: Path | None) -> Ed25519PrivateKey:
-    from itbcheck.audit.sign import SIGNING_KEY_ENV, load_private_key, signing_key_path
+    from itbcheck.audit.sign import (
+        SIGNING_KEY_ENV,
+        load_private_key,
+        passphrase_of,
+        signing_key_path,
+    )
     from itbcheck.exceptions import ConfigurationError, Problem
 
     path = signing_key_path(option, os.environ)
@@ -155,7 +160,7 @@ def _signing_key(option: Path | None) -> Ed25519PrivateKey:
             "--no-checkpoint"
         )
         raise ConfigurationError([Problem(SIGNING_KEY_ENV, message)], "checkpoint key")
-    return load_private_key(path)
+    return load_private_key(path, passphrase_of(os.environ))
 
 
 def _exported(

@@ -32,20 +32,33 @@ def keygen(
     ],
 ) -> None:
     """Make the Ed25519 key pair that signs export checkpoints; neither file may exist yet."""
-    from itbcheck.audit.sign import key_id, load_public_key, new_key_pair, write_new_file
+    from itbcheck.audit.sign import (
+        PASSPHRASE_ENV,
+        key_id,
+        load_public_key,
+        new_key_pair,
+        passphrase_of,
+        write_new_file,
+    )
 
     taken = [str(path) for path in (private_key, public_key) if path.exists()]
     if taken:
         raise fail(
             [f"{path}: already exists; nothing was written" for path in taken], ExitCode.USAGE
         )
-    private_pem, public_pem = new_key_pair()
+    passphrase = passphrase_of(os.environ)
+    private_pem, public_pem = new_key_pair(passphrase)
     write_new_file(private_key, private_pem, 0o600)
     write_new_file(public_key, public_pem, 0o644)
+    protection = (
+        f"encrypted with the passphrase in {PASSPHRASE_ENV}"
+        if passphrase
+        else f"not encrypted: set {PASSPHRASE_ENV} before keygen to encrypt it"
+    )
     typer.echo(
         f"private key {private_key} (keep it at the site, readable by itbcheck's users only; "
-        f"set ITBCHECK_SIGNING_KEY_FILE to it)\npublic key {public_key} (give it to pharmacy)\n"
-        f"key id {key_id(load_public_key(public_key))}"
+        f"set ITBCHECK_SIGNING_KEY_FILE to it; {protection})\npublic key {public_key} (give it "
+        f"to pharmacy)\nkey id {key_id(load_public_key(public_key))}"
     )
 
 
