@@ -149,23 +149,39 @@ def _date_problems(record: Record) -> list[Problem]:
 
 
 def _since_visit_problems(record: Record) -> list[Problem]:
-    """An event "since the last visit" dated after this visit contradicts the record."""
+    """An event "since the last visit" dated after this visit, or before the previous refill
+    (refill.previous_fill_date), contradicts the record. Before the refill it would also stand
+    checks down that the refill still needs: a pump replacement dated before it hides the
+    residual of the pump that was refilled."""
     since = record.since_last_visit
     if since is None:
         return []
     visit_day = record.visit_time.date()
+    filled = record.refill.previous_fill_date
     events = {
         "mri": since.mri,
         "catheter_revision": since.catheter_revision,
         "pump_replacement": since.pump_replacement,
     }
-    return [
-        Problem(
-            f"since_last_visit.{name}.date",
-            "an event since the last visit cannot be after the visit day",
-            shown(event.date.isoformat()),
-            "since_last_visit",
+    problems = []
+    for name, event in events.items():
+        if event is None:
+            continue
+        if event.date > visit_day:
+            reason = "an event since the last visit cannot be after the visit day"
+        elif filled is not None and event.date < filled:
+            reason = (
+                "an event since the last visit cannot be before the previous refill "
+                f"(refill.previous_fill_date {filled.isoformat()})"
+            )
+        else:
+            continue
+        problems.append(
+            Problem(
+                f"since_last_visit.{name}.date",
+                reason,
+                shown(event.date.isoformat()),
+                "since_last_visit",
+            )
         )
-        for name, event in events.items()
-        if event is not None and event.date > visit_day
-    ]
+    return problems

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from itbcheck.checking import check_document
+from itbcheck.cli import ExitCode
 from itbcheck.findings import Severity, Verdict
 from itbcheck.policy import load_policy
 from itbcheck.stages import Stage
@@ -41,29 +42,6 @@ ALONE = [
         id="G1c_pump_off_for_contradicts_residual",
     ),
     pytest.param(
-        "pump_replacement_before_previous_fill_masks_gap.yaml",
-        None,
-        id="G3a_stale_replacement_masks_residual_gap",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="G3a: CAUTION today. A pump_replacement dated 2026-06-01, before the "
-            "previous fill of 2026-09-04, stands RESIDUAL_GAP down: 3.2 mL expected, 0.9 mL "
-            "back, a 2.3 mL gap above the 1 mL threshold ([20] Maino 2017; [11] FDA 2011 "
-            "pocket-fill recall).",
-        ),
-    ),
-    pytest.param(
-        "pump_replacement_before_previous_fill_masks_near_full.yaml",
-        None,
-        id="G3b_stale_replacement_masks_near_full",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="G3b: CAUTION today. The same stale replacement date stands RESIDUAL_NEAR_FULL "
-            "and RESIDUAL_GAP down: 19.5 mL back from a 20 mL fill, 16.3 mL above the 3.2 mL "
-            "expected ([21] Sgouros 2010).",
-        ),
-    ),
-    pytest.param(
         "empty_on_arrival_but_5_ml_expected_and_aspirated.yaml",
         "RESIDUAL_FROM_EMPTY_PUMP",
         id="G7_empty_pump_with_5_ml_expected",
@@ -78,6 +56,26 @@ def test_record_alone_is_stop(name: str, code: str | None) -> None:
     result = check_file(FIXTURES / name)
     stops = {f.code for f in result.findings if f.severity is Severity.STOP}
     assert (Verdict.STOP, True) == (result.verdict, code is None or code in stops)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("pump_replacement_before_previous_fill_masks_gap.yaml", id="G3a"),
+        pytest.param("pump_replacement_before_previous_fill_masks_near_full.yaml", id="G3b"),
+    ],
+)
+def test_a_replacement_before_the_previous_refill_is_refused(name: str) -> None:
+    """G3: a pump replacement dated 2026-06-01, before the previous refill of 2026-09-04, stood
+    the residual checks down (a 2.3 mL gap; 19.5 mL back of 20). The record contradicts itself:
+    it is refused (exit 3), naming the field and the previous refill's date."""
+    result = run_cli("check", str(FIXTURES / name))
+    expected = (
+        ExitCode.INVALID_RECORD,
+        "since_last_visit.pump_replacement.date: an event since the last visit cannot be "
+        "before the previous refill (refill.previous_fill_date 2026-09-04) (got '2026-06-01')",
+    )
+    assert expected == (result.exit_code, result.stderr.strip().split(": ", 1)[1])
 
 
 def test_calendar_over_delivery_is_stop_before_the_fill() -> None:
