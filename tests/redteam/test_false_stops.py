@@ -1,0 +1,80 @@
+"""False STOPs (session 4, helper 4d): clinically correct refill records that this session's new
+checks STOP, where a careful clinician refills and goes on.
+
+Each is xfail(strict=True) with its reason, asserting the verdict a clinician expects, so it
+XPASSes (and fails the suite) once fixed, and whoever fixes it drops the mark. Hand derivations,
+with units, are in each fixture's header comment (tests/redteam/fixtures/); the reason strings
+name what itbcheck said and why it is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from itbcheck.findings import Verdict
+from tests.conftest import TEST_KEY, check_file, run_cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+F2_SEED = FIXTURES / "near_full_seed_fill_2026_11_25_evening_minus5.yaml"
+
+ALONE = [
+    pytest.param(
+        "near_full_early_refill_titrated_day_after_fill.yaml",
+        Verdict.CAUTION,
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="F1: RESIDUAL_NEAR_FULL STOPs an early refill 2 days after the fill because "
+            "the dose changed the day after it; 0.5 mL left, programmer 19.6 vs 19.5 mL",
+        ),
+        id="F1_early_refill_titrated_after_fill",
+    ),
+    pytest.param(
+        "near_full_early_refill_change_at_fill_other_zone.yaml",
+        Verdict.CAUTION,
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="F2: a dose change made at the fill, 21:30 -05:00, is the next UTC day, so "
+            "RESIDUAL_NEAR_FULL counts it as after the fill and STOPs an early refill",
+        ),
+        id="F2_early_refill_change_at_fill_other_zone_alone",
+    ),
+    pytest.param(
+        "calendar_bridge_bolus_at_previous_fill.yaml",
+        Verdict.CLEAR,
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="F3: RESIDUAL_CALENDAR_ASPIRATED ignores the 0.54 mL bridge bolus given at "
+            "the previous fill and calls a pump at +11.5 % (band 14.5 %) an over-infusion",
+        ),
+        id="F3_bridge_bolus_at_previous_fill",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "verdict"), ALONE)
+def test_record_alone_is_not_stop(name: str, verdict: Verdict) -> None:
+    """A clinically correct record, checked alone, gets the verdict a careful clinician
+    expects, not STOP."""
+    assert verdict == check_file(FIXTURES / name).verdict
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="F2: the fill visit is on file but matched by its UTC date, 2026-11-26, not the "
+    "sheet's 2026-11-25, so RESIDUAL_NEAR_FULL still finds no dose before the change",
+)
+def test_early_refill_after_its_fill_visit_on_file_is_not_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F2 checked after its own fill visit is on file is CAUTION (DELIVERY_RATIO), not STOP."""
+    monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
+    store = str(tmp_path / "visits.sqlite3")
+    name = "near_full_early_refill_change_at_fill_other_zone.yaml"
+    verdicts = []
+    for path in (F2_SEED, FIXTURES / name):
+        result = run_cli("check", "--visit-store", store, "--format", "json", str(path))
+        verdicts.append(json.loads(result.stdout)["verdict"])
+    assert ["CLEAR", "CAUTION"] == verdicts
