@@ -18,7 +18,6 @@ from itbcheck.findings import Verdict
 from tests.conftest import TEST_KEY, check_file, run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
-F2_SEED = FIXTURES / "near_full_seed_fill_2026_11_25_evening_minus5.yaml"
 
 ALONE = [
     pytest.param(
@@ -61,20 +60,53 @@ def test_record_alone_is_not_stop(name: str, verdict: Verdict) -> None:
     assert verdict == check_file(FIXTURES / name).verdict
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F2: the fill visit is on file but matched by its UTC date, 2026-11-26, not the "
-    "sheet's 2026-11-25, so RESIDUAL_NEAR_FULL still finds no dose before the change",
-)
-def test_early_refill_after_its_fill_visit_on_file_is_not_stop(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+WITH_HISTORY = [
+    pytest.param(
+        "near_full_seed_fill_2026_11_25_evening_minus5.yaml",
+        "near_full_early_refill_change_at_fill_other_zone.yaml",
+        "CAUTION",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="F2: the fill visit is on file but matched by its UTC date, 2026-11-26, not "
+            "the sheet's 2026-11-25, so RESIDUAL_NEAR_FULL still finds no dose before the change",
+        ),
+        id="F2_early_refill_after_its_fill_visit_on_file",
+    ),
+    pytest.param(
+        "history_seed_fill_2026_11_07.yaml",
+        "history_refill_not_on_file_since_seed.yaml",
+        "CLEAR",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="F4: HISTORY_RESIDUAL_* carry the 2026-11-07 fill forward (15 to 17 mL) past "
+            "the refill of 2026-11-17 the record names; 17.9 mL aspirated is 'less delivered'",
+        ),
+        id="F4_refill_not_on_file",
+    ),
+    pytest.param(
+        "history_seed_patient_bolus_50_mcg_x3.yaml",
+        "history_patient_boluses_used_within_allowance.yaml",
+        "CAUTION",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="F5: HISTORY_RESIDUAL_* count no patient bolus: 1.5 mL of allowed boluses "
+            "(3 x 50 mcg a day, 20 days) make an exact pump's 14.5 mL residual 'over-infusion'",
+        ),
+        id="F5_patient_boluses_used",
+    ),
+]
+
+
+@pytest.mark.parametrize(("seed", "name", "verdict"), WITH_HISTORY)
+def test_record_after_its_seed_is_not_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: str, name: str, verdict: str
 ) -> None:
-    """F2 checked after its own fill visit is on file is CAUTION (DELIVERY_RATIO), not STOP."""
+    """A clinically correct record checked after its seed visit is on file gets the verdict a
+    careful clinician expects, not STOP; the seed itself is not STOP, so it is on file."""
     monkeypatch.setenv("ITBCHECK_AUDIT_KEY", TEST_KEY)
     store = str(tmp_path / "visits.sqlite3")
-    name = "near_full_early_refill_change_at_fill_other_zone.yaml"
     verdicts = []
-    for path in (F2_SEED, FIXTURES / name):
+    for path in (FIXTURES / seed, FIXTURES / name):
         result = run_cli("check", "--visit-store", store, "--format", "json", str(path))
         verdicts.append(json.loads(result.stdout)["verdict"])
-    assert ["CLEAR", "CAUTION"] == verdicts
+    assert [verdicts[0] != "STOP", verdict] == [True, verdicts[1]]
