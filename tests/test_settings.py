@@ -3,7 +3,9 @@ platform folders, `config show`, a bad config file, ITBCHECK_POLICY and site pro
 
 from __future__ import annotations
 
+import hashlib
 import json
+from importlib import resources
 from pathlib import Path
 
 import platformdirs.windows
@@ -244,6 +246,39 @@ def test_a_site_profile_is_used_without_rebuilding(
         audit_entries(audit_log)[-1]["profile"],
     )
     assert "st-marys-sm2-20ml (site)" in listed
+
+
+def test_the_entry_names_the_profile_and_policy_text_it_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, audit_log: Path
+) -> None:
+    """A site profile edited without changing its profile_version, and a clinic policy, are
+    told apart in the audit entry by the SHA-256 of their text: the same `profile` twice, two
+    `profile_sha256`, and the policy file's own digest."""
+    path = _site_profile(tmp_path / "site", "st-marys-sm2-20ml")
+    monkeypatch.setenv("ITBCHECK_SITE_PROFILES", str(tmp_path / "site"))
+    policy = tmp_path / "policy.toml"
+    policy.write_bytes(resources.files("itbcheck").joinpath("data/policy.toml").read_bytes())
+    record = tmp_path / "visit.yaml"
+    text = (EXAMPLES / "visit-clear.yaml").read_text("utf-8")
+    record.write_text(text.replace("synchromed-ii-20ml", "st-marys-sm2-20ml"), "utf-8")
+    digests = []
+    for _ in range(2):
+        digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+        run_cli("check", "--policy", str(policy), str(record))
+        path.write_text(path.read_text("utf-8").replace("Medtronic", "Medtronic (site)"), "utf-8")
+    entries = audit_entries(audit_log)[-2:]
+    policy_digest = hashlib.sha256(policy.read_bytes()).hexdigest()
+    assert (
+        ["st-marys-sm2-20ml@2026.1"] * 2,
+        digests,
+        [policy_digest] * 2,
+        digests[0] != digests[1],
+    ) == (
+        [entry["profile"] for entry in entries],
+        [entry["profile_sha256"] for entry in entries],
+        [entry["policy_sha256"] for entry in entries],
+        True,
+    )
 
 
 def test_a_site_profile_with_a_shipped_name_is_refused(

@@ -121,6 +121,7 @@ def assess(
         document = load(raw, source)
         loaded_policy = policy()
         entry["policy_version"] = loaded_policy.policy_version
+        entry["policy_sha256"] = loaded_policy.source_sha256
         parsed = parse(document, source)
         previous = None if history is None else history(parsed)
         result = check(parsed, loaded_policy, source, previous)
@@ -138,6 +139,7 @@ def assess(
         verdict=str(result.verdict),
         finding_codes=[finding.code for finding in result.findings],
         profile=result.profile.version,
+        profile_sha256=result.profile.source_sha256,
         overrides=[
             {
                 "rule": o.rule,

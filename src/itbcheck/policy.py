@@ -5,12 +5,20 @@ The default ships in `itbcheck/data/policy.toml`; a clinic passes its own with `
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+)
 
 from itbcheck.exceptions import ConfigurationError, Problem
 from itbcheck.fields import BolusDose, Concentration, DoseRate, Duration, problems_from
@@ -142,6 +150,10 @@ class ServicePolicy(_Section):
 
 
 class Policy(_Section):
+    # The SHA-256 of the file it was read from, for the audit entry: a clinic may edit its
+    # policy without changing policy_version. Not a field: no file can state its own digest.
+    _source_sha256: str | None = PrivateAttr(default=None)
+
     policy_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     daily_dose: DailyDosePolicy
     increase: IncreasePolicy
@@ -160,6 +172,11 @@ class Policy(_Section):
     service: ServicePolicy
     labelled_concentration: LabelledConcentrationPolicy
     age_bands: AgeBandsPolicy
+
+    @property
+    def source_sha256(self) -> str | None:
+        """The SHA-256 of the policy file's text; None for a policy not read from text."""
+        return self._source_sha256
 
     def dose_range(self, age_years: int) -> tuple[DoseRate, DoseRate, str]:
         """The soft daily-dose range for a patient of this age, and the band's name."""
@@ -219,6 +236,7 @@ def parse_policy(text: str, source: str) -> Policy:
     problems = _consistency_problems(policy)
     if problems:
         raise ConfigurationError(problems, source)
+    policy._source_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return policy
 
 

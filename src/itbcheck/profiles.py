@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -112,6 +113,8 @@ class ResolutionFact(_Fact):
 
 class PumpProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Not a field: no file can state its own digest (set by profilevalidation).
+    _source_sha256: str | None = PrivateAttr(default=None)
 
     name: Annotated[str, StringConstraints(pattern=f"^{PROFILE_NAME.pattern}$")]
     description: Annotated[str, StringConstraints(min_length=1)]
@@ -139,6 +142,12 @@ class PumpProfile(BaseModel):
     @property
     def version(self) -> str:
         return f"{self.name}@{self.profile_version}"
+
+    @property
+    def source_sha256(self) -> str | None:
+        """The SHA-256 of the profile file's text, for the audit entry: a site may edit its
+        profile without changing profile_version; None for a profile not read from text."""
+        return self._source_sha256
 
 
 def trusted(

@@ -6,6 +6,7 @@ one pass, so an engineer fixes a file once. The profile model is in `profiles`.
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -142,6 +143,7 @@ def validate_profile(text: str, source: str, file_name: str | None = None) -> Pr
     profile = None
     try:
         profile = PumpProfile.model_validate(data)
+        profile._source_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     except ValidationError as error:
         problems += [_clearer(problem) for problem in problems_from(error)]
     facts = _valid_facts(data)
