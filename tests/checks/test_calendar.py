@@ -100,7 +100,7 @@ def test_a_stopped_pump_is_judged_less_its_recorded_time_off() -> None:
 
 def test_a_stopped_pump_without_its_time_off_is_judged_for_more_only() -> None:
     """Without pump_off_for the least delivered is not known: 14 mL is not judged as too much
-    left (the restart checks name the missing field), but 0.3 mL, below the 0.54 mL least,
+    left (the restart checks name the missing field), but 0.3 mL, below the 0.40 mL least,
     still is an overdose."""
     left = _checked(STOPPED, **{"dosing.pump_off_for": None})
     low = _checked(
@@ -122,6 +122,16 @@ def test_a_stopped_pump_without_its_time_off_is_judged_for_more_only() -> None:
             ("RESIDUAL_CALENDAR_ASPIRATED", Hazard.OVERDOSE),
         ],
     ] == calendar
+
+
+def test_a_bridge_at_the_last_refill_widens_the_most_delivered() -> None:
+    """The stopped pump's least residual: 20 - (16.8 + 0.2) x 1.145 = 0.535 mL, less the 0.14 mL
+    pump tubing a bridge at the last refill may have taken: 0.395, shown 0.40 mL."""
+    found = the_finding(check_file(CHECK_FIXTURES / STOPPED), "RESIDUAL_CALENDAR_ASPIRATED")
+    assert ((Decimal("0.40"), "mL"), True) == (
+        figures_of(found)["residual_low"],
+        "up to 0.14 mL of a bridge at the last refill" in found.message,
+    )
 
 
 def test_near_the_fill_is_left_to_residual_near_full() -> None:

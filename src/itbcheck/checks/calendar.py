@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from itbcheck.catheter import trusted_catheter_volume
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.checks.history import last_visit_on_pump
-from itbcheck.checks.programmed_use import programmed_use
+from itbcheck.checks.programmed_use import may_fall_on, programmed_use
 from itbcheck.checks.since_visit import pump_replaced
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
@@ -37,7 +38,9 @@ RESIDUAL_CALENDAR_ASPIRATED = CodeInfo(
     meaning="From refill.previous_fill_volume filled on refill.previous_fill_date, the previous "
     "daily dose over the previous concentration (patient boluses at most as allowed) leaves a "
     "range of residuals after the days since, a day either way, across the accuracy band or "
-    "the gap threshold where wider. An aspirated residual below it means the pump delivered "
+    "the gap threshold where wider, and on the low side a bridge bolus at the last refill "
+    "(pump tubing and catheter volume, where known). An aspirated residual below it means the "
+    "pump delivered "
     "more than programmed (overdose); above it, less (withdrawal; a residual near the fill "
     "is RESIDUAL_NEAR_FULL instead). A pump not running on arrival is judged for less only "
     "with dosing.pump_off_for, whose hours it subtracts. Not made when the pump was replaced "
@@ -84,7 +87,7 @@ def _allowed(context: CheckContext, fill: Decimal, threshold: Decimal) -> _Range
     strength = record.refill.previous_concentration.value
     days = Decimal((record.visit_time.date() - filled).days)
     changed_at = record.dosing.previous_dose_changed_at
-    after_fill = changed_at.astimezone(record.visit_time.tzinfo).date() > filled
+    after_fill = changed_at.date() > filled  # as written: the fill date is local too
     flow = dose.previous_daily_dose_mcg_per_day / strength
     use = programmed_use(
         days,
@@ -96,6 +99,9 @@ def _allowed(context: CheckContext, fill: Decimal, threshold: Decimal) -> _Range
     # An unverified band counts as none: the gap threshold is then the whole tolerance.
     percent = context.forecast.accuracy_band_percent or Decimal(0)
     boluses = dose.previous_patient_bolus_mcg_per_day / strength  # at most, a day
+    # A bridge bolus at the last refill (the record cannot say whether there was one) took up
+    # to the pump tubing and catheter volumes from the reservoir at once.
+    bridge = _bridge_most(context)
     # A pump that was not running gave nothing for the time recorded as off; without that time
     # the least it gave is not known. It never gave more than when running.
     off = record.dosing.pump_off_for
@@ -107,7 +113,7 @@ def _allowed(context: CheckContext, fill: Decimal, threshold: Decimal) -> _Range
         high = max(fill - min(least, max(use.least_volume - threshold, Decimal(0))), Decimal(0))
     low = None
     if use.volume is not None:
-        most = (use.volume + flow + boluses * (days + 1)) * (100 + percent) / 100
+        most = (use.volume + flow + boluses * (days + 1)) * (100 + percent) / 100 + bridge
         low = max(fill - max(most, use.volume + threshold), Decimal(0))
     figures = [
         Figure("previous_fill_volume", fill, "mL"),
@@ -128,12 +134,25 @@ def _allowed(context: CheckContext, fill: Decimal, threshold: Decimal) -> _Range
         + (f" at ±{format_number(percent)} %" if percent else "")
         + (", every allowed patient bolus counted" if boluses else "")
         + (
+            f", up to {format_quantity(bridge, 'mL')} of a bridge at the last refill"
+            if bridge
+            else ""
+        )
+        + (
             f", less the {format_quantity(off.value, 'h')} recorded off"
             if not running and off is not None
             else ""
         )
     )
     return _Range(low, high, basis, figures)
+
+
+def _bridge_most(context: CheckContext) -> Decimal:
+    """Pump tubing and catheter volume, where known and trusted: the most a bridge bolus at the
+    last refill can have taken."""
+    tubing = trusted(context.profile.pump_tubing_volume)
+    catheter = trusted_catheter_volume(context.record, context.profile)
+    return sum((part.value for part in (tubing, catheter) if part is not None), start=Decimal(0))
 
 
 def _range_text(allowed: _Range) -> str:
@@ -161,8 +180,7 @@ def check_calendar(context: CheckContext) -> Iterator[Finding]:
     if pump_replaced(record):
         return
     on_file = last_visit_on_pump(context)
-    zone = record.visit_time.tzinfo
-    if on_file is not None and on_file.visit_time.astimezone(zone).date() == filled:
+    if on_file is not None and may_fall_on(on_file.visit_time, filled):
         return  # the fill is on file: HISTORY_RESIDUAL_* compare with it
     aspirated = refill.aspirated_residual
     if aspirated is not None and aspirated.value >= fill.value - threshold.value:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
+from itbcheck.checks.programmed_use import is_later_day
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.history.model import History, PastVisit
 from itbcheck.units import format_quantity
@@ -167,9 +168,18 @@ def _same_pump(context: CheckContext) -> PastVisit | None:
         or context.record.pump.profile != last.profile
         or context.record.visit_time <= last.visit_time
         or replaced_since(context, last)
+        or _filled_since(context, last)
     ):
         return None
     return last
+
+
+def _filled_since(context: CheckContext, last: PastVisit) -> bool:
+    """True when the record dates the previous refill after the last visit on file: that visit
+    is not the last fill (a refill checked elsewhere, or not checked), so its fill, flow and
+    strength are not this pump's last."""
+    filled = context.record.refill.previous_fill_date
+    return filled is not None and is_later_day(filled, last.visit_time)
 
 
 CHECKS: tuple[Check, ...] = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.checks.history import (
@@ -26,11 +26,13 @@ HISTORY_PREVIOUS_MISMATCH = CodeInfo(
     hazard=Hazard.RECORD,
     title="Previous strength or dose differs from the last visit on file",
     meaning="The record's previous concentration differs from the concentration dispensed at "
-    "the last visit with this pump, or its previous daily dose from the dose prescribed at the "
+    "the last visit with this pump, or its previous daily dose (to the places it is written in) "
+    "from the dose prescribed at the "
     "patient's last visit (with any serial, unless a pump replacement is recorded since: the "
     "dose is the patient's) and the record does not place a change after that visit; or the "
     "previous patient boluses it states (their most per day) from those the last visit "
-    "allowed.",
+    "allowed: a CAUTION when the most per day, basal included, differs by no more than one "
+    "titration step (a change at a clinic visit with no refill), else a STOP.",
     why="The concentration-change, bridge and titration checks all start from these values.",
     source=RECORD_SOURCE,
     example="Last visit dispensed 2000 mcg/mL, this record says previous 500 mcg/mL: STOP.",
@@ -104,7 +106,7 @@ def check_previous_values(context: CheckContext) -> Iterator[Finding]:
     if last is None:
         return
     dose, dosing = context.dose, context.record.dosing
-    if dose.previous_daily_dose_mcg_per_day != last.prescribed_mcg_per_day:
+    if not _same_as_written(dose.previous_daily_dose_mcg_per_day, last.prescribed_mcg_per_day):
         if dosing.previous_dose_changed_at > last.visit_time:
             yield _changed_since(context, last)
         else:
@@ -133,17 +135,50 @@ def _patient_bolus_then(context: CheckContext, last: PastVisit) -> Iterator[Find
     changed_since = context.record.dosing.previous_dose_changed_at > last.visit_time
     if allowed is None or claimed == allowed or changed_since:
         return
+    # Changed at a clinic visit with no refill (never on file), the difference is small; written
+    # to hide a new bolus, it is large. Judged as a step of the most per day, basal included.
+    before = last.prescribed_mcg_per_day + allowed
+    now = dose.previous_daily_dose_mcg_per_day + claimed
+    change = (now - before) * 100 / before if before else None
+    if change is None:
+        within = False
+    elif change > 0:
+        within = change <= increase_limit_percent(context)[0]
+    else:
+        within = -change <= Decimal(context.policy.decrease.caution_above_percent)
     yield finding(
         HISTORY_PREVIOUS_MISMATCH,
+        severity=Severity.CAUTION if within else None,
         message=f"Previous patient boluses up to {format_quantity(claimed, 'mcg/day')}, but the "
-        f"last visit on file allowed {format_quantity(allowed, 'mcg/day')}.",
+        f"last visit on file allowed {format_quantity(allowed, 'mcg/day')}"
+        + (
+            f": the most per day differs by {format_number(change, 1)} %, within one step, as a "
+            "change at a visit with no refill would."
+            if within and change is not None
+            else "."
+        ),
         action="Confirm the patient boluses the pump allowed before this visit (interrogation, "
         "the last refill sheet); correct dosing.previous_patient_bolus before programming.",
         figures=[
             Figure("previous_patient_bolus_daily_max", claimed, "mcg/day"),
             Figure("last_patient_bolus_daily_max", allowed, "mcg/day"),
+            *(
+                [Figure("change", change.quantize(Decimal("0.1")), "%")]
+                if change is not None
+                else []
+            ),
         ],
     )
+
+
+def _same_as_written(written: Decimal, on_file: Decimal) -> bool:
+    """True when the dose on file, rounded to the places the record writes, is the record's: a
+    flex total such as 10600/24 = 441.666... mcg/day is written 441.7 or 441.67, as the
+    programmer shows it, and no value a nurse can type equals it exactly."""
+    exponent = written.as_tuple().exponent
+    if written == on_file or not isinstance(exponent, int):
+        return written == on_file
+    return on_file.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP) == written
 
 
 def _change_time(context: CheckContext, last: PastVisit) -> Finding:

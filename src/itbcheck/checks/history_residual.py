@@ -32,7 +32,8 @@ HISTORY_RESIDUAL_PROGRAMMER = CodeInfo(
     title="Programmer's expected residual outside what the last visit allows",
     meaning="The expected residual in the record is outside the residual carried forward from "
     "the last visit's fill, the time elapsed and its programmed flow, across the pump's "
-    "accuracy band, or within the profile's residual gap threshold where that is wider (a "
+    "accuracy band (on the low side also less every allowed patient bolus), or within the "
+    "profile's residual gap threshold where that is wider (a "
     "short interval: aspiration measures no closer). When the record's previous_dose_changed_at "
     "is after that visit, the time since the change is counted at the flow of the record's "
     "previous daily dose (at the concentration programmed then).",
@@ -85,6 +86,20 @@ def _use_since(context: CheckContext, last: PastVisit) -> ProgrammedUse:
     )
 
 
+def _patient_bolus_volume(context: CheckContext, last: PastVisit, days: Decimal) -> Decimal:
+    """The most the allowed patient boluses can have taken from the reservoir since the last
+    visit, at the concentration programmed then."""
+    per_day = context.dose.previous_patient_bolus_mcg_per_day
+    if not per_day:
+        return Decimal(0)
+    strength = (
+        last.prescribed_mcg_per_day / last.pump_ml_per_day
+        if last.pump_ml_per_day
+        else context.record.refill.previous_concentration.value
+    )
+    return per_day / strength * days
+
+
 def _basis(
     last: PastVisit, use: ProgrammedUse, changed_at: dt.datetime
 ) -> tuple[str, list[Figure]]:
@@ -126,8 +141,12 @@ def check_residual_forward(context: CheckContext) -> Iterator[Finding]:
     threshold = trusted(context.profile.residual_gap_threshold)
     measured = threshold is not None and threshold.value > spread
     tolerance = threshold.value if threshold is not None and measured else spread
+    # Patient boluses, each as allowed, may have taken up to this much more: only the low side
+    # moves, since the patient may have given none.
+    boluses = _patient_bolus_volume(context, last, use.days)
+    low_side = max((used + boluses) * percent / 100, tolerance) if boluses else tolerance
     nominal = max(last.fill_ml - used, Decimal(0))
-    low = max(last.fill_ml - used - tolerance, Decimal(0))
+    low = max(last.fill_ml - used - boluses - low_side, Decimal(0))
     high = max(last.fill_ml - used + tolerance, Decimal(0))
     span = f"{format_quantity(low.quantize(Decimal('0.01')), 'mL')} to " + format_quantity(
         high.quantize(Decimal("0.01")), "mL"
@@ -139,6 +158,9 @@ def check_residual_forward(context: CheckContext) -> Iterator[Finding]:
         if measured
         else f"across ±{format_number(percent)} %"
     )
+    if boluses:
+        most = format_quantity(boluses.quantize(Decimal("0.01")), "mL")
+        flows += f", and up to {most} of patient boluses"
     basis = (
         f"last fill {format_quantity(last.fill_ml, 'mL')}, {flows}: "
         f"{format_quantity(nominal.quantize(Decimal('0.01')), 'mL')} nominal, {span} {across}"
@@ -150,6 +172,7 @@ def check_residual_forward(context: CheckContext) -> Iterator[Finding]:
         _ml("carried_forward_nominal", nominal),
         _ml("carried_forward_low", low),
         _ml("carried_forward_high", high),
+        *([_ml("patient_bolus_most", boluses)] if boluses else []),
         *([_ml("threshold", tolerance)] if measured else []),
     ]
     expected = refill.expected_residual

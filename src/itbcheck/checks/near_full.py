@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from itbcheck.checks._registry import CheckContext, CodeInfo, finding
 from itbcheck.checks.history import last_visit_on_pump
-from itbcheck.checks.programmed_use import ProgrammedUse, programmed_use
+from itbcheck.checks.programmed_use import ProgrammedUse, may_fall_on, programmed_use
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.history.model import PastVisit
 from itbcheck.units import format_number, format_quantity
@@ -28,8 +28,9 @@ RESIDUAL_NEAR_FULL = CodeInfo(
     "threshold beyond what can have left the reservoir, or (no date known) the early refill "
     "cannot be confirmed. A dose change recorded after the fill (previous_dose_changed_at) "
     "counts the time before it at the dose of the visit on file; with no visit on file that "
-    "part is not known, only the time since the change counts, and a residual it does not "
-    "explain is judged as with no date. A residual near full that matches both the programmer "
+    "part is not known: only the time since the change counts as certainly due, a residual "
+    "that the current dose for the whole time also explains is an early refill, and any other "
+    "is judged as with no date. A residual near full that matches both the programmer "
     "and the days since the last fill is an early refill: no finding.",
     why="The patient has had little or no drug (withdrawal), and restarting a pump that stalled "
     "or was blocked at the full dose has caused coma within an hour. But an early refill a few "
@@ -55,16 +56,16 @@ def _calendar(context: CheckContext, filled: dt.date, on_store: PastVisit | None
     """What the pump was programmed to deliver from the fill on `filled` to this visit, whole
     days, at the strength it holds; a dose change after that day splits it."""
     record = context.record
-    zone = record.visit_time.tzinfo
     days = Decimal((record.visit_time.date() - filled).days)
     strength = record.refill.previous_concentration.value
     changed_at = record.dosing.previous_dose_changed_at
-    after_fill = changed_at.astimezone(zone).date() > filled
+    # Dated as written, in its own offset: the fill date is the clinic's local date too.
+    after_fill = changed_at.date() > filled
     # The dose before the change is the one prescribed at the fill, known from the visit store
     # when the visit on file is that fill.
     earlier = (
         on_store.prescribed_mcg_per_day / strength
-        if on_store is not None and on_store.visit_time.astimezone(zone).date() == filled
+        if on_store is not None and may_fall_on(on_store.visit_time, filled)
         else None
     )
     return programmed_use(
@@ -154,6 +155,10 @@ def near_full(
                 " If the pump was filled after that visit (a refill not on file), record "
                 "refill.previous_fill_date and check again."
             )
+    elif use is not None and use.flow * use.days - left <= threshold:
+        # The dose before the change is not known; the dose since, for the whole time, also
+        # expects the pump this full: an early refill, as it was before the change was recorded.
+        return
     elif aspirated - expected > threshold:
         message = (
             f"Aspirated {shown} {where}, "

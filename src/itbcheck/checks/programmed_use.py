@@ -68,3 +68,19 @@ def programmed_use(
     if earlier_flow == flow:
         return ProgrammedUse(days, flow)
     return ProgrammedUse(days, flow, max(changed_days, Decimal(0)), earlier_flow)
+
+
+# A date written without a time zone is some clinic's local date: UTC-12:00 to UTC+14:00.
+_WEST, _EAST = dt.timedelta(hours=12), dt.timedelta(hours=14)
+
+
+def may_fall_on(instant: dt.datetime, day: dt.date) -> bool:
+    """True when `instant` is on the calendar `day` somewhere on Earth: a visit on file is
+    stored in UTC, and the record's fill date is the clinic's own."""
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    return start - _EAST <= instant < start + dt.timedelta(days=1) + _WEST
+
+
+def is_later_day(day: dt.date, instant: dt.datetime) -> bool:
+    """True when the calendar `day` begins after `instant` everywhere on Earth."""
+    return dt.datetime.combine(day, dt.time(), dt.UTC) - _EAST > instant
