@@ -281,3 +281,21 @@ def test_previous_patient_boluses_against_the_last_visit() -> None:
         ]
 
     assert ([(Decimal(0), "mcg/day")], []) == (mismatches(Decimal(0)), mismatches(Decimal(200)))
+
+
+def test_a_change_programmed_minutes_before_the_visit_time_is_that_visit() -> None:
+    """The last visit (2026-10-30 10:30) changed 400 -> 480; the record dates the change
+    10:20 the same day, programmed during that visit: no HISTORY_CHANGE_TIME. A day earlier
+    (2026-10-29) still is one."""
+    path = CHECK_FIXTURES / IN_BAND
+    data = load_document(path.read_bytes(), IN_BAND)
+    last = dataclasses.replace(LAST, previous_mcg_per_day=Decimal(400))
+    codes = []
+    for when in ("2026-10-30T10:20:00+00:00", "2026-10-29T10:20:00+00:00"):
+        data["dosing"]["previous_dose_changed_at"] = when
+        record = parse_record(data, IN_BAND)
+        result = check_record(
+            record, load_policy(), IN_BAND, History(pump_token=PUMP, visits=(last,))
+        )
+        codes.append(history_codes(result))
+    assert [[], ["HISTORY_CHANGE_TIME"]] == codes

@@ -60,7 +60,8 @@ HISTORY_CHANGE_TIME = CodeInfo(
     hazard=Hazard.RECORD,
     title="Last dose change earlier than the last visit that changed the dose",
     meaning="The last visit on file changed the daily dose, yet the record says the dose last "
-    "changed before that visit. A STOP when this visit changes the dose again within the "
+    "changed on a day before that visit's (a time earlier on the same day is the same visit). "
+    "A STOP when this visit changes the dose again within the "
     "policy's change window ([changes] window, 24 h) of that visit: the record's earlier time "
     "hid a second change, which SECOND_CHANGE_IN_WINDOW would have stopped.",
     why="The 24-hour change check counts from this time.",
@@ -121,7 +122,11 @@ def check_previous_values(context: CheckContext) -> Iterator[Finding]:
                     Figure("last_prescribed", last.prescribed_mcg_per_day, "mcg/day"),
                 ],
             )
-    if last.dose_changed and dosing.previous_dose_changed_at < last.visit_time:
+    changed_at = dosing.previous_dose_changed_at
+    # Programmed during that visit, a few minutes before the time written for it, is no error:
+    # only a change dated a day before that visit's own day contradicts it.
+    visit_day = last.visit_time.astimezone(changed_at.tzinfo).date()
+    if last.dose_changed and changed_at.date() < visit_day:
         yield _change_time(context, last)
     yield from _patient_bolus_then(context, last)
 
