@@ -8,13 +8,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import yaml
 
 from itbcheck.checking import CheckResult, check_record
 from itbcheck.findings import Hazard, Severity, Verdict
 from itbcheck.policy import load_policy
 from itbcheck.records import parse_record
-from tests.checks.helpers import Case, figures_of, params, the_finding
+from tests.checks.helpers import Case, figures_of, fixture_document, params, the_finding
 from tests.checks.test_history import LAST, checked
 from tests.conftest import CHECK_FIXTURES, check_file, codes_of
 
@@ -39,14 +38,7 @@ def test_verdict_and_codes(name: str, verdict: Verdict, codes: list[str]) -> Non
 
 def _checked(name: str, **changes: str | None) -> CheckResult:
     """The fixture with `changes` (dotted field: value), checked alone."""
-    data = yaml.safe_load((CHECK_FIXTURES / name).read_text("utf-8"))
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split(".")
-        section = data
-        for parent in parents:
-            section = section[parent]
-        section[leaf] = value
-    return check_record(parse_record(data), load_policy())
+    return check_record(parse_record(fixture_document(name, **changes)), load_policy())
 
 
 def test_a_4x_overdose_the_programmer_agrees_with() -> None:

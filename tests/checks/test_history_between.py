@@ -10,18 +10,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Any
-
-import yaml
 
 from itbcheck.checking import check_record
 from itbcheck.findings import Hazard, Severity, Verdict
 from itbcheck.history import History, PastVisit
 from itbcheck.policy import load_policy
 from itbcheck.records import parse_record
-from tests.checks.helpers import Case, figures_of, the_finding
+from tests.checks.helpers import Case, figures_of, fixture_document, the_finding
 from tests.checks.test_history import LAST, PUMP, checked, history_codes
-from tests.conftest import CHECK_FIXTURES, codes_of
+from tests.conftest import codes_of
 
 BETWEEN = "history_titrated_between_refills_480_to_600.yaml"
 EARLY = "early_refill_after_dose_change_not_on_file.yaml"
@@ -122,24 +119,11 @@ def test_early_refill_without_the_fill_on_file_cannot_be_told_apart() -> None:
     assert "compare it with the 0.6 mL that at most left the reservoir" in found.action
 
 
-def _document(name: str, **changes: str) -> dict[str, Any]:
-    """The fixture's document with `changes` (dotted field: value)."""
-    data = yaml.safe_load((CHECK_FIXTURES / name).read_text("utf-8"))
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split(".")
-        section = data
-        for parent in parents:
-            section = section[parent]
-        section[leaf] = value
-    assert isinstance(data, dict)
-    return data
-
-
 def test_what_is_certainly_due_since_the_change_can_stop_alone() -> None:
     """Changed on 2026-11-21 10:30 (6 days ago) and 19.9 mL aspirated: at least 0.24 x 6 =
     1.44 mL was due since the change, at most 0.1 mL left, 1.44 - 0.1 = 1.34 > 1 mL: STOP on
     the calendar even without the dose before."""
-    data = _document(
+    data = fixture_document(
         EARLY,
         **{
             "dosing.previous_dose_changed_at": "2026-11-21T10:30:00+00:00",
@@ -165,7 +149,9 @@ def test_what_is_certainly_due_since_the_change_can_stop_alone() -> None:
 def test_a_change_before_the_fill_day_is_not_split() -> None:
     """A change dated before the fill (2026-11-18) leaves 0.24 x 7 = 1.68 mL due for the whole
     week, as before: 1.68 - 0.6 = 1.08 > 1 mL, STOP."""
-    data = _document(EARLY, **{"dosing.previous_dose_changed_at": "2026-11-18T10:30:00+00:00"})
+    data = fixture_document(
+        EARLY, **{"dosing.previous_dose_changed_at": "2026-11-18T10:30:00+00:00"}
+    )
     found = the_finding(check_record(parse_record(data), load_policy()), "RESIDUAL_NEAR_FULL")
     assert ((Decimal("1.68"), "mL"), None) == (
         figures_of(found)["due_since_fill"],
@@ -177,7 +163,7 @@ def test_a_change_between_visits_counts_in_the_window() -> None:
     """Last visit 2026-11-21 at 480 mcg/day (unchanged), 600 from 2026-11-24, 720 now: two
     changes in the 7 days, (720 - 480) / 480 = 50 % > 30 %: HISTORY_WINDOW_INCREASE, CAUTION.
     Counting only the changes made at visits on file, one change would say nothing."""
-    data = _document(
+    data = fixture_document(
         BETWEEN,
         **{
             "dosing.previous_dose_changed_at": "2026-11-24T10:30:00+00:00",
