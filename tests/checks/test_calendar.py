@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 
 from itbcheck.checking import CheckResult, check_record
+from itbcheck.checks.calendar import check_calendar
 from itbcheck.findings import Hazard, Severity, Verdict
 from itbcheck.policy import load_policy
 from itbcheck.records import parse_record
 from tests.checks.helpers import Case, figures_of, fixture_document, params, the_finding
+from tests.checks.profile_variants import context_for, unverified
 from tests.checks.test_history import LAST, checked
 from tests.conftest import CHECK_FIXTURES, check_file, codes_of
 
@@ -124,6 +126,20 @@ def test_a_bridge_at_the_last_refill_widens_the_most_delivered() -> None:
         figures_of(found)["residual_low"],
         "up to 0.14 mL of a bridge at the last refill" in found.message,
     )
+
+
+def test_no_calendar_judgement_without_a_verified_band() -> None:
+    """With the profile's accuracy band unverified, the 4.3x overdose fixture gets no calendar
+    finding (a long interval's normal drift could pass for one); with it verified, both."""
+    codes = [
+        sorted(
+            f.code
+            for f in check_calendar(context_for(OVERDOSE, changes))
+            if f.code.startswith("RESIDUAL_CALENDAR")
+        )
+        for changes in (unverified("accuracy_band"), ())
+    ]
+    assert [[], ["RESIDUAL_CALENDAR_ASPIRATED", "RESIDUAL_CALENDAR_EXPECTED"]] == codes
 
 
 def test_near_the_fill_is_left_to_residual_near_full() -> None:

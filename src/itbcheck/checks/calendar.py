@@ -44,7 +44,9 @@ RESIDUAL_CALENDAR_ASPIRATED = CodeInfo(
     "more than programmed (overdose); above it, less (withdrawal; a residual near the fill "
     "is RESIDUAL_NEAR_FULL instead). A pump not running on arrival is judged for less only "
     "with dosing.pump_off_for, whose hours it subtracts. Not made when the pump was replaced "
-    "or the fill is the last visit on file (the cross-visit checks make it).",
+    "or the fill is the last visit on file (the cross-visit checks make it), nor with a "
+    "profile whose accuracy band or gap threshold is unverified (which the profile checks "
+    "say).",
     why="A strength programmed wrong at the last refill makes the programmer expect what the "
     "pump delivered, so the programmer and the aspirate agree on a 4-times overdose; only the "
     "calendar shows it. The patient may by now depend on the higher dose.",
@@ -96,8 +98,8 @@ def _allowed(context: CheckContext, fill: Decimal, threshold: Decimal) -> _Range
         visit_time=record.visit_time,
         earlier_flow=None,
     )
-    # An unverified band counts as none: the gap threshold is then the whole tolerance.
-    percent = context.forecast.accuracy_band_percent or Decimal(0)
+    percent = context.forecast.accuracy_band_percent
+    assert percent is not None  # check_calendar makes no judgement without a verified band
     boluses = dose.previous_patient_bolus_mcg_per_day / strength  # at most, a day
     # A bridge bolus at the last refill (the record cannot say whether there was one) took up
     # to the pump tubing and catheter volumes from the reservoir at once.
@@ -175,7 +177,10 @@ def check_calendar(context: CheckContext) -> Iterator[Finding]:
     refill = record.refill
     fill, filled = refill.previous_fill_volume, refill.previous_fill_date
     threshold = trusted(context.profile.residual_gap_threshold)
-    if fill is None or filled is None or threshold is None:
+    # Without a verified band a long interval's normal drift could pass for an overdose: the
+    # profile checks already say the band is unverified, as HISTORY_RESIDUAL_* do.
+    unverified_band = context.forecast.accuracy_band_percent is None
+    if fill is None or filled is None or threshold is None or unverified_band:
         return
     if pump_replaced(record):
         return
