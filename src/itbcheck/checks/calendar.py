@@ -16,7 +16,7 @@ from decimal import Decimal
 from itbcheck.catheter import trusted_catheter_volume
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.checks.history import last_visit_on_pump
-from itbcheck.checks.programmed_use import may_fall_on, programmed_use
+from itbcheck.checks.programmed_use import may_fall_on, use_since_fill
 from itbcheck.checks.since_visit import pump_replaced
 from itbcheck.findings import Figure, Finding, Hazard, Severity
 from itbcheck.profiles import trusted
@@ -87,17 +87,10 @@ def _allowed(context: CheckContext, fill: Decimal, threshold: Decimal) -> _Range
     filled = record.refill.previous_fill_date
     assert filled is not None
     strength = record.refill.previous_concentration.value
-    days = Decimal((record.visit_time.date() - filled).days)
-    changed_at = record.dosing.previous_dose_changed_at
-    after_fill = changed_at.date() > filled  # as written: the fill date is local too
-    flow = dose.previous_daily_dose_mcg_per_day / strength
-    use = programmed_use(
-        days,
-        flow,
-        split=changed_at if after_fill else None,
-        visit_time=record.visit_time,
-        earlier_flow=None,
-    )
+    # No visit on file is this fill (check_calendar leaves those to HISTORY_RESIDUAL_*): the
+    # dose before a change after it is not known.
+    use = use_since_fill(context, filled, None)
+    days, flow = use.days, use.flow
     percent = context.forecast.accuracy_band_percent
     assert percent is not None  # check_calendar makes no judgement without a verified band
     boluses = dose.previous_patient_bolus_mcg_per_day / strength  # at most, a day

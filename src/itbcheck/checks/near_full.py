@@ -4,15 +4,13 @@ check (checks/residual.py), which has already found the residual's figures usabl
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
 from itbcheck.checks._registry import CheckContext, CodeInfo, finding
 from itbcheck.checks.history import last_visit_on_pump
-from itbcheck.checks.programmed_use import ProgrammedUse, may_fall_on, programmed_use
+from itbcheck.checks.programmed_use import use_since_fill
 from itbcheck.findings import Figure, Finding, Hazard, Severity
-from itbcheck.history.model import PastVisit
 from itbcheck.units import format_number, format_quantity
 
 RESIDUAL_NEAR_FULL = CodeInfo(
@@ -50,31 +48,6 @@ RESIDUAL_NEAR_FULL = CodeInfo(
 
 def _ml(name: str, value: Decimal) -> Figure:
     return Figure(name, value, "mL")
-
-
-def _calendar(context: CheckContext, filled: dt.date, on_store: PastVisit | None) -> ProgrammedUse:
-    """What the pump was programmed to deliver from the fill on `filled` to this visit, whole
-    days, at the strength it holds; a dose change after that day splits it."""
-    record = context.record
-    days = Decimal((record.visit_time.date() - filled).days)
-    strength = record.refill.previous_concentration.value
-    changed_at = record.dosing.previous_dose_changed_at
-    # Dated as written, in its own offset: the fill date is the clinic's local date too.
-    after_fill = changed_at.date() > filled
-    # The dose before the change is the one prescribed at the fill, known from the visit store
-    # when the visit on file is that fill.
-    earlier = (
-        on_store.prescribed_mcg_per_day / strength
-        if on_store is not None and may_fall_on(on_store.visit_time, filled)
-        else None
-    )
-    return programmed_use(
-        days,
-        context.dose.previous_daily_dose_mcg_per_day / strength,
-        split=changed_at if after_fill else None,
-        visit_time=record.visit_time,
-        earlier_flow=earlier,
-    )
 
 
 def near_full(
@@ -121,7 +94,7 @@ def near_full(
         "No routine restart. Assess for withdrawal, interrogate for a stall or occlusion, and "
         "re-titrate from a low dose under physician supervision."
     )
-    use = _calendar(context, filled, on_store) if filled is not None else None
+    use = use_since_fill(context, filled, on_store) if filled is not None else None
     if use is not None:
         figures += [
             Figure("days_since_fill", use.days, "day"),

@@ -12,6 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from itbcheck.checks._registry import CheckContext
+from itbcheck.history.model import PastVisit
+
 
 @dataclass(frozen=True)
 class ProgrammedUse:
@@ -84,3 +87,30 @@ def may_fall_on(instant: dt.datetime, day: dt.date) -> bool:
 def is_later_day(day: dt.date, instant: dt.datetime) -> bool:
     """True when the calendar `day` begins after `instant` everywhere on Earth."""
     return dt.datetime.combine(day, dt.time(), dt.UTC) - _EAST > instant
+
+
+def use_since_fill(
+    context: CheckContext, filled: dt.date, on_store: PastVisit | None
+) -> ProgrammedUse:
+    """What the pump was programmed to deliver from the fill on `filled` to this visit, whole
+    days, at the strength it holds; a dose change dated after that day splits it. The dose
+    before the change is the one prescribed at the fill, known when `on_store` (the visit on
+    file) can be that fill."""
+    record = context.record
+    days = Decimal((record.visit_time.date() - filled).days)
+    strength = record.refill.previous_concentration.value
+    changed_at = record.dosing.previous_dose_changed_at
+    # Dated as written, in its own offset: the fill date is the clinic's local date too.
+    after_fill = changed_at.date() > filled
+    earlier = (
+        on_store.prescribed_mcg_per_day / strength
+        if on_store is not None and may_fall_on(on_store.visit_time, filled)
+        else None
+    )
+    return programmed_use(
+        days,
+        context.dose.previous_daily_dose_mcg_per_day / strength,
+        split=changed_at if after_fill else None,
+        visit_time=record.visit_time,
+        earlier_flow=earlier,
+    )
