@@ -144,13 +144,8 @@ def _patient_bolus_then(context: CheckContext, last: PastVisit) -> Iterator[Find
     # to hide a new bolus, it is large. Judged as a step of the most per day, basal included.
     before = last.prescribed_mcg_per_day + allowed
     now = dose.previous_daily_dose_mcg_per_day + claimed
-    change = (now - before) * 100 / before if before else None
-    if change is None:
-        within = False
-    elif change > 0:
-        within = change <= increase_limit_percent(context)[0]
-    else:
-        within = -change <= Decimal(context.policy.decrease.caution_above_percent)
+    change, _, beyond = _step(context, before, now)
+    within = change is not None and beyond is None
     yield finding(
         HISTORY_PREVIOUS_MISMATCH,
         severity=Severity.CAUTION if within else None,
@@ -174,6 +169,21 @@ def _patient_bolus_then(context: CheckContext, last: PastVisit) -> Iterator[Find
             ),
         ],
     )
+
+
+def _step(
+    context: CheckContext, before: Decimal, after: Decimal
+) -> tuple[Decimal | None, Decimal | None, Hazard | None]:
+    """A change judged as one titration step: its percent (None from zero), the step's limit
+    (the increase limit, or the policy's decrease caution), and the hazard when beyond it."""
+    if not before:
+        return None, None, None
+    change = (after - before) * 100 / before
+    if change > 0:
+        limit = increase_limit_percent(context)[0]
+        return change, limit, Hazard.OVERDOSE if change > limit else None
+    limit = Decimal(context.policy.decrease.caution_above_percent)
+    return change, limit, Hazard.WITHDRAWAL if -change > limit else None
 
 
 def _same_as_written(written: Decimal, on_file: Decimal) -> bool:
@@ -222,15 +232,7 @@ def _changed_since(context: CheckContext, last: PastVisit) -> Finding:
     """HISTORY_DOSE_CHANGED_SINCE: the dose changed between the last visit and this one."""
     before, after = last.prescribed_mcg_per_day, context.dose.previous_daily_dose_mcg_per_day
     when = context.record.dosing.previous_dose_changed_at.isoformat()
-    change = (after - before) * 100 / before if before else None
-    limit: Decimal | None = None
-    hazard: Hazard | None = None
-    if change is not None and change > 0:
-        limit = increase_limit_percent(context)[0]
-        hazard = Hazard.OVERDOSE if change > limit else None
-    elif change is not None:
-        limit = Decimal(context.policy.decrease.caution_above_percent)
-        hazard = Hazard.WITHDRAWAL if -change > limit else None
+    change, limit, hazard = _step(context, before, after)
     caution = hazard is not None
     sign = "+" if change is not None and change > 0 else ""
     shown = "" if change is None else f" ({sign}{format_number(change, 1)} %)"
