@@ -247,9 +247,14 @@ def test_three_30_percent_steps_in_seven_days() -> None:
 
 def test_every_cross_visit_code_has_its_test() -> None:
     """HISTORY_CODES names every code of the cross-visit checks, each with a test here."""
-    from itbcheck.checks import history, history_dose, history_residual
+    from itbcheck.checks import history, history_dose, history_residual, history_window
 
-    checks = (*history.CHECKS, *history_residual.CHECKS, *history_dose.CHECKS)
+    checks = (
+        *history.CHECKS,
+        *history_residual.CHECKS,
+        *history_dose.CHECKS,
+        *history_window.CHECKS,
+    )
     codes = {info.code for check in checks for info in check.codes}
     assert (sorted(codes), True) == (
         sorted(HISTORY_CODES),

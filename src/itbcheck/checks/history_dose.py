@@ -1,6 +1,7 @@
-"""Checks of the dose across visits: the previous strength and dose the record states against
-the last visit on file, a dose change the record places between that visit and this one (a
-titration at a visit with no refill), and the increase added up over the policy's window."""
+"""Checks of the dose across visits: the previous strength, dose and patient boluses the record
+states against the last visit on file, and a dose change the record places between that visit
+and this one (a titration at a visit with no refill). The increase added up over the policy's
+window is checks/history_window.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from itbcheck.checks._registry import Check, CheckContext, CodeInfo, finding
 from itbcheck.checks.history import (
     RECORD_SOURCE,
-    last_on_file,
     last_visit_of_patient,
     last_visit_on_pump,
 )
@@ -68,21 +68,6 @@ HISTORY_CHANGE_TIME = CodeInfo(
     source=RECORD_SOURCE,
     example="Last visit changed the dose on 2026-11-27; the record says 2026-10-01: CAUTION. The "
     "same record 23 h after that visit, changing the dose again: STOP.",
-)
-HISTORY_WINDOW_INCREASE = CodeInfo(
-    code="HISTORY_WINDOW_INCREASE",
-    severity=Severity.CAUTION,
-    hazard=Hazard.OVERDOSE,
-    title="Total increase over the policy's window above the increase limit",
-    meaning="From the dose before the first change in the window to this prescription, the "
-    "daily dose rose by more than one step's increase limit; the changes are counted, a change "
-    "the record places between the last visit and this one (previous_dose_changed_at) among "
-    "them.",
-    why="Steps small per visit can add up to a large increase per week.",
-    source="[1] Lioresal label; [2] Gablofen label (titration per 24 h); [6] Saulino 2016 "
-    "(large steps at high doses). Comparing the week's total with one step's limit is "
-    "itbcheck's choice.",
-    example="100 -> 130 -> 169 -> 219.7 mcg/day in 7 days: +119.7 % in 3 changes: CAUTION.",
 )
 
 
@@ -265,57 +250,10 @@ def _changed_since(context: CheckContext, last: PastVisit) -> Finding:
     )
 
 
-def check_window_increase(context: CheckContext) -> Iterator[Finding]:
-    found = last_on_file(context)
-    if found is None:
-        return
-    history, last = found
-    window = context.policy.history.window.value  # hours
-    start = context.record.visit_time - dt.timedelta(hours=float(window))
-    inside = [visit for visit in history.visits if start <= visit.visit_time]
-    dose = context.dose
-    # A change programmed at a visit not on file, inside the window, is a step too.
-    changed_at = context.record.dosing.previous_dose_changed_at
-    between = (
-        changed_at > last.visit_time
-        and changed_at >= start
-        and dose.previous_daily_dose_mcg_per_day != last.prescribed_mcg_per_day
-    )
-    changes = (
-        sum(visit.dose_changed for visit in inside)
-        + between
-        + (dose.change_percent not in (None, 0))
-    )
-    if not inside or changes < 2:
-        return
-    baseline = inside[0].previous_mcg_per_day
-    if baseline == 0:
-        return
-    total = (dose.prescribed_daily_dose_mcg_per_day - baseline) * 100 / baseline
-    limit, _ = increase_limit_percent(context)
-    if total > limit:
-        yield finding(
-            HISTORY_WINDOW_INCREASE,
-            message=f"The daily dose rose {format_number(total, 1)} % in "
-            f"{format_number(window / 24, 1)} days ({changes} changes, from "
-            f"{format_quantity(baseline, 'mcg/day')} to "
-            f"{format_quantity(dose.prescribed_daily_dose_mcg_per_day, 'mcg/day')}), above "
-            f"one step's limit of {limit} %.",
-            action="Review the titration as a whole before programming this step.",
-            figures=[
-                Figure("window_start_dose", baseline, "mcg/day"),
-                Figure("total_increase", total.quantize(Decimal("0.1")), "%"),
-                Figure("changes_in_window", Decimal(changes), "changes"),
-                Figure("limit", limit, "%"),
-            ],
-        )
-
-
 CHECKS: tuple[Check, ...] = (
     Check(
         "history_previous_values",
         check_previous_values,
         (HISTORY_PREVIOUS_MISMATCH, HISTORY_DOSE_CHANGED_SINCE, HISTORY_CHANGE_TIME),
     ),
-    Check("history_window_increase", check_window_increase, (HISTORY_WINDOW_INCREASE,)),
 )
